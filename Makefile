@@ -1,0 +1,43 @@
+# The two commands a newcomer needs are `make serve` and `make test`;
+# every target bootstraps .venv from the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+
+SITEURL    ?=
+FORMS_PORT ?= 8001
+PORT       ?= 8000
+export SITEURL
+
+.PHONY: html publish serve forms sync test bench clean
+
+$(READY): requirements.txt forms/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+html: $(READY)
+	$(BIN)/python -m tools.build pelicanconf.py
+
+publish: $(READY)
+	$(BIN)/python -m tools.build publishconf.py
+
+serve: $(READY)
+	$(BIN)/python -m tools.serve --port $(PORT)
+
+forms: $(READY)
+	$(BIN)/python -m forms.serve --host 127.0.0.1 --port $(FORMS_PORT)
+
+sync: $(READY)
+	$(BIN)/python -m forms.sync $(ARGS)
+
+test: $(READY)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(READY)
+	$(BIN)/python -m tools.bench
+
+clean:
+	rm -rf output cache
