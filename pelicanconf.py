@@ -1,0 +1,117 @@
+"""Development settings: `make html` and `make serve` build with these.
+
+Every setting that differs by deployment comes from the environment, so the
+same file serves a laptop, CI and a forms host. publishconf.py layers the
+production choices on top.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+AUTHOR = "The Northwind Studio team"
+SITENAME = "Northwind Notes"
+SITESUBTITLE = "Marketing, sales and the craft of growing a small business"
+SITEURL = os.environ.get("SITEURL", "").rstrip("/")
+# Where the site really lives, for canonical links, Open Graph and the sitemap.
+# In development SITEURL stays empty (relative links); SITE_ORIGIN still gives
+# metadata an absolute base so the pages' structure matches production.
+SITE_ORIGIN = SITEURL or "http://127.0.0.1:8000"
+SITELOGO_ALT = SITENAME
+DEFAULT_LANG = "en"
+TIMEZONE = "Europe/London"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "extra"]
+EXTRA_PATH_METADATA = {
+    "extra/favicon.svg": {"path": "favicon.svg"},
+    "extra/favicon.ico": {"path": "favicon.ico"},
+}
+IGNORE_FILES = [".#*", "*~", "*.swp"]
+
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["article_facts", "content_checks"]
+
+# URLs: pretty, dated articles so period archives sit where readers expect.
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
+ARTICLE_SAVE_AS = ARTICLE_URL + "index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = DRAFT_URL + "index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = PAGE_URL + "index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = CATEGORY_URL + "index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = TAG_URL + "index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = AUTHOR_URL + "index.html"
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = "categories/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = "authors/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_URL = "{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "{date:%Y}/{date:%m}/"
+MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
+INDEX_SAVE_AS = "index.html"
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+DEFAULT_PAGINATION = 10
+
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "sitemap", "robots"]
+SITEMAP_SAVE_AS = "sitemap.xml"
+ROBOTS_SAVE_AS = "robots.txt"
+
+# Feeds: site-wide and per category, Atom and RSS, with full content.
+FEED_DOMAIN = SITE_ORIGIN
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"
+CATEGORY_FEED_RSS = "feeds/category/{slug}.rss.xml"
+FEED_ATOM = None
+FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+RSS_FEED_SUMMARY_ONLY = False
+FEED_MAX_ITEMS = 20
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.smarty": {},
+        "markdown.extensions.sane_lists": {},
+        "markdown.extensions.toc": {"permalink": False},
+    },
+    "output_format": "html5",
+}
+SUMMARY_MAX_LENGTH = 40
+TYPOGRIFY = False
+
+# Escape everything the templates print unless marked safe: titles and
+# summaries can hold &, quotes and angle brackets.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+# --- Theme settings -------------------------------------------------------
+MENUITEMS_PAGES = ["about", "newsletter", "contact"]
+META_DESCRIPTION_LENGTH = 160
+READING_WORDS_PER_MINUTE = 230
+SOCIAL_CARD_TWITTER = ""  # e.g. "@northwind"; empty leaves twitter:site out
+
+# Categories writers may use; an empty list allows any.
+CATEGORIES = ["Strategy", "Content", "Email", "Sales"]
+
+LOAD_CONTENT_CACHE = False
+DELETE_OUTPUT_DIRECTORY = False
+RELATIVE_URLS = False

@@ -1,0 +1,20 @@
+"""Production settings for `make publish`: pelicanconf.py plus absolute URLs,
+a clean output folder and no drafts."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from pelicanconf import *  # noqa: E402,F401,F403
+
+SITEURL = os.environ.get("SITEURL", "").rstrip("/")
+if not SITEURL.startswith(("http://", "https://")):
+    raise SystemExit(
+        "publishconf.py: set SITEURL to the site's public base URL, "
+        "e.g. SITEURL=https://blog.example.com make publish"
+    )
+SITE_ORIGIN = SITEURL
+FEED_DOMAIN = SITEURL
+RELATIVE_URLS = False
+DELETE_OUTPUT_DIRECTORY = True

@@ -1,0 +1,82 @@
+"""Build the site strictly: `python -m tools.build [pelicanconf.py] [--content DIR] [--output DIR]`.
+
+Pelican logs a broken link, a post without a title or a bad date and carries
+on; here every warning fails the build. The build still runs to the end, so
+the writer sees every problem at once, each naming its file, without
+tracebacks (set BUILD_DEBUG=1 to see them).
+"""
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from pelican import Pelican
+from pelican.log import init as init_pelican_logging
+from pelican.settings import read_settings
+
+
+class _Collector(logging.Handler):
+    """Keeps every warning and error the build logs."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message += f": {record.exc_info[1]}"
+        self.messages.append(message)
+
+
+def build(settings_file="pelicanconf.py", content=None, output=None, overrides=None):
+    """Run one strict build; return the list of problems (empty when clean)."""
+    override = {"DEBUG": True, **(overrides or {})}  # DEBUG: keep read errors' text
+    if content:
+        override["PATH"] = os.path.abspath(content)
+    if output:
+        override["OUTPUT_PATH"] = os.path.abspath(output)
+    collector = _Collector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    try:
+        settings = read_settings(settings_file, override=override)
+        Pelican(settings).run()
+    except Exception as error:  # reported as a build problem, like a warning
+        collector.messages.append(f"{error.__class__.__name__}: {error}")
+    finally:
+        root.removeHandler(collector)
+    return collector.messages
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("settings", nargs="?", default="pelicanconf.py")
+    parser.add_argument("--content", help="content folder (default: the settings' PATH)")
+    parser.add_argument("--output", help="output folder (default: the settings' OUTPUT_PATH)")
+    args = parser.parse_args(argv)
+
+    # Problems are printed once, together, at the end; debug mode also
+    # streams them with their tracebacks as they happen.
+    if os.environ.get("BUILD_DEBUG"):
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    else:
+        console = logging.NullHandler()
+    init_pelican_logging(level=logging.WARNING, handler=console)
+
+    started = time.monotonic()
+    problems = build(args.settings, args.content, args.output)
+    if problems:
+        print(f"\nBuild FAILED with {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print("  - " + problem.replace("\n", "\n    "), file=sys.stderr)
+        return 1
+    print(f"Built the site in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
