@@ -35,7 +35,7 @@ IGNORE_FILES = [".#*", "*~", "*.swp"]
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["article_facts", "content_checks"]
+PLUGINS = ["shortcodes", "article_facts", "content_checks", "newsletter"]
 
 # URLs: pretty, dated articles so period archives sit where readers expect.
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
@@ -109,8 +109,32 @@ META_DESCRIPTION_LENGTH = 160
 READING_WORDS_PER_MINUTE = 230
 SOCIAL_CARD_TWITTER = ""  # e.g. "@northwind"; empty leaves twitter:site out
 
+# --- Forms (see the README's forms section) --------------------------------
+# The forms service's public base URL, baked into the pages. Empty means
+# zero-server mode: signups go to Mailchimp's hosted form, contact messages to
+# CONTACT_FORM_ACTION or an email link.
+FORMS_URL = os.environ.get("FORMS_URL", "").rstrip("/")
+NEWSLETTER_CONSENT_TEXT = "Yes, send me the Northwind Notes newsletter. I can unsubscribe at any time."
+NEWSLETTER_CONSENT_REQUIRED = os.environ.get("SUBSCRIBE_CONSENT_REQUIRED", "1") not in ("0", "false", "off", "no")
+NEWSLETTER_DOUBLE_OPTIN = os.environ.get("MAILCHIMP_DOUBLE_OPTIN", "1") not in ("0", "false", "off", "no")
+# Zero-server mode: the audience's hosted signup form action, as shown in
+# Mailchimp's embedded form code (https://<dc>.list-manage.com/subscribe/post?u=...&id=...).
+NEWSLETTER_MAILCHIMP_FORM_ACTION = os.environ.get("MAILCHIMP_FORM_ACTION", "")
+CONTACT_FORM_ACTION = os.environ.get("CONTACT_FORM_ACTION", "")
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "hello@northwind.example")
+
 # Categories writers may use; an empty list allows any.
 CATEGORIES = ["Strategy", "Content", "Email", "Sales"]
+
+# Posts dated in the future stay drafts until a build on or after their date
+# (the scheduled CI build) publishes them.
+WITH_FUTURE_DATES = False
+
+# `make serve` sets PREVIEW=1: drafts and scheduled posts get a listing page.
+PREVIEW = os.environ.get("PREVIEW") == "1"
+if PREVIEW:
+    DIRECT_TEMPLATES.append("drafts")
+    DRAFTS_SAVE_AS = "drafts/index.html"
 
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False

@@ -18,3 +18,8 @@ SITE_ORIGIN = SITEURL
 FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
+
+# Drafts and scheduled posts are not written at all.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
+NEWSLETTER_SYNC_ON_PUBLISH = True

@@ -7,9 +7,12 @@ Adds to every article and page:
   reading_time      whole minutes, at least 1 (READING_WORDS_PER_MINUTE, default 230)
   description       Summary, else the start of the text, at most
                     META_DESCRIPTION_LENGTH characters (default 160)
+  scheduled         True for a draft only because its date is in the future
   cover             None, or a Cover(path, width, height, alt) from the
                     `Image` and `Image_alt` front matter
 """
+
+from datetime import datetime
 
 from pelican import signals
 from pelican.contents import Article, Page
@@ -30,6 +33,12 @@ def add_facts(content):
     limit = settings.get("META_DESCRIPTION_LENGTH", 160)
     content.description = shorten(plain_text(source), limit)
     content.cover = cover_of(content.metadata, settings["PATH"])
+    date = getattr(content, "date", None)
+    content.scheduled = bool(date) and content.status == "draft" and date > _now(date)
+
+
+def _now(date):
+    return datetime.now(date.tzinfo) if date.tzinfo else datetime.now()
 
 
 def register():

@@ -1,0 +1,30 @@
+"""The sync at the end of `make publish`, when Mailchimp credentials are set
+and the outbox is reachable; the same code the forms worker and `make sync` run."""
+
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+
+def run_publish_sync(environ=os.environ):
+    if not (environ.get("MAILCHIMP_API_KEY") and environ.get("MAILCHIMP_LIST_ID")):
+        log.info("Newsletter sync skipped: MAILCHIMP_API_KEY and MAILCHIMP_LIST_ID are not set.")
+        return None
+    from forms.mailchimp_sync import sync_signups
+    from forms.outbox import Outbox
+    from forms.settings import Settings
+
+    settings = Settings.from_env(environ)
+    if not os.path.exists(settings.db_path):
+        log.info("Newsletter sync skipped: no outbox at %s on this host.", settings.db_path)
+        return None
+    outbox = Outbox(settings.db_path)
+    try:
+        report = sync_signups(outbox, settings)
+    finally:
+        outbox.close()
+    print(f"Newsletter sync: {report.summary()}")
+    if report.error:
+        log.error("Newsletter sync failed: %s", report.error)
+    return report

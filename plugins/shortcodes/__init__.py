@@ -1,0 +1,49 @@
+"""One-line shortcodes that drop a theme partial into a post or page.
+
+A writer puts a shortcode on a line of its own, the way WordPress posts used
+`[contact-form-7 id="..."]`:
+
+    [signup]
+    [signup title="Sign up below to receive email updates!"]
+    [contact]
+
+Markdown turns that line into a paragraph holding only the shortcode, which
+this plugin swaps for the rendered partial named in SHORTCODES. Code blocks
+never become paragraphs, so a shortcode shown as code stays text. An unknown
+shortcode fails the build naming the file.
+
+Settings:
+  SHORTCODES   {name: template}; default {"signup": "partials/signup_form.html",
+               "contact": "partials/contact_form.html"}
+"""
+
+from pelican import signals
+from pelican.contents import Article, Page
+
+from .expand import expand_shortcodes
+
+DEFAULT_SHORTCODES = {
+    "signup": "partials/signup_form.html",
+    "contact": "partials/contact_form.html",
+}
+
+_environment = {}
+
+
+def _remember_environment(generator):
+    # Pelican's own template environment: the theme's loaders, filters and
+    # JINJA_ENVIRONMENT options (autoescape) apply to shortcodes as to pages.
+    _environment["env"] = generator.env
+
+
+def _expand(content):
+    if not isinstance(content, (Article, Page)) or "env" not in _environment:
+        return
+    shortcodes = content.settings.get("SHORTCODES", DEFAULT_SHORTCODES)
+    content._content = expand_shortcodes(
+        content._content, shortcodes, _environment["env"], content)
+
+
+def register():
+    signals.generator_init.connect(_remember_environment)
+    signals.content_object_init.connect(_expand)

@@ -1,0 +1,37 @@
+"""Finding shortcode paragraphs in rendered HTML and rendering their partials."""
+
+import html
+import re
+
+# <p>[name key="value" ...]</p>, with quotes possibly made curly by smarty.
+_PARAGRAPH = re.compile(r"<p>\[([a-z][a-z0-9_-]*)((?:\s+[a-z_]+=(?:\"|&quot;|&ldquo;|“)[^\]]*?(?:\"|&quot;|&rdquo;|”))*)\s*\]</p>")
+_ATTRIBUTE = re.compile(r"([a-z_]+)=[\"“](.*?)[\"”]")
+
+
+class ShortcodeError(ValueError):
+    """An unknown shortcode; Pelican reports it with the file's name."""
+
+
+def expand_shortcodes(markup, shortcodes, env, content):
+    if not markup or "[" not in markup:
+        return markup
+    counter = {"n": 0}
+
+    def render(match):
+        name, raw_attributes = match.group(1), html.unescape(match.group(2))
+        if name not in shortcodes:
+            known = ", ".join(f"[{n}]" for n in sorted(shortcodes))
+            raise ShortcodeError(f"unknown shortcode [{name}]; known shortcodes: {known}")
+        counter["n"] += 1
+        attributes = dict(_ATTRIBUTE.findall(raw_attributes))
+        context = dict(content.settings)
+        context.update(
+            form_id=f"{name}-{counter['n']}",
+            form_title=attributes.get("title", ""),
+            source="/" + content.url.replace("index.html", ""),
+            output_file=content.save_as,
+            shortcode=attributes,
+        )
+        return env.get_template(shortcodes[name]).render(context)
+
+    return _PARAGRAPH.sub(render, markup)

@@ -1,0 +1,111 @@
+"""The preview's web app: the built site, live reload, build errors and /api."""
+
+import asyncio
+import contextlib
+import html
+import json
+
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.staticfiles import StaticFiles
+
+from .builder import Builder
+from .watcher import watch
+
+RELOAD_SCRIPT = b"""<script>/* preview only */(function(){var g=null;
+var s=new EventSource('/__preview/events');s.onmessage=function(e){
+if(g===null){g=e.data;return}if(e.data!==g){location.reload()}};})();</script>"""
+
+
+def error_page(problems):
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Build failed · preview</title><style>body{{font:16px/1.5 system-ui,sans-serif;margin:2rem;
+background:#fff3f2;color:#1d1d1f}}pre{{white-space:pre-wrap;background:#fff;border:2px solid #a4161a;
+padding:1rem}}</style></head><body><main><h1>The build failed</h1>
+<p>Fix the problems below and save; this page reloads by itself.</p>
+<pre>{html.escape(problems)}</pre></main>{RELOAD_SCRIPT.decode()}</body></html>"""
+
+
+def create_app(output, forms_app=None):
+    builder = Builder(output)
+    site = StaticFiles(directory=str(output), html=True, check_dir=False)
+
+    async def events(request):
+        async def stream():
+            state = builder.state
+            while True:
+                yield f"data: {state.generation}\n\n"
+                async with state.changed:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(state.changed.wait(), timeout=15)
+                if await request.is_disconnected():
+                    break
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    async def status(request):
+        state = builder.state
+        return Response(json.dumps({"generation": state.generation, "ok": state.ok,
+                                    "problems": state.problems, "seconds": state.seconds}),
+                        media_type="application/json")
+
+    async def pages(scope, receive, send):
+        state = builder.state
+        if not state.ok and (scope["path"].endswith(("/", ".html"))):
+            response = HTMLResponse(error_page(state.problems), status_code=500)
+            await response(scope, receive, send)
+            return
+        await site(scope, receive, _inject_reload(send))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await builder.build()
+        watcher = asyncio.create_task(watch(builder))
+        async with contextlib.AsyncExitStack() as stack:
+            if forms_app is not None:
+                await stack.enter_async_context(forms_app.router.lifespan_context(forms_app))
+            yield
+        watcher.cancel()
+
+    app = Starlette(lifespan=lifespan)
+    app.add_route("/__preview/events", events)
+    app.add_route("/__preview/status", status)
+    if forms_app is not None:
+        app.mount("/api", _prefixed(forms_app, "/api"))
+    app.mount("/", pages)
+    app.state.builder = builder
+    return app
+
+
+def _prefixed(forms_app, prefix):
+    """The forms app routes its own /api paths; give them back the prefix."""
+    async def asgi(scope, receive, send):
+        scope = dict(scope, path=prefix + scope["path"] if not scope["path"].startswith(prefix) else scope["path"], root_path="")
+        await forms_app(scope, receive, send)
+    return asgi
+
+
+def _inject_reload(send):
+    """Wrap `send` so HTML pages get the reload script before </body>."""
+    state = {"html": False, "start": None}
+
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            state["html"] = headers.get(b"content-type", b"").startswith(b"text/html")
+            if state["html"]:
+                message = dict(message, headers=[(k, v) for k, v in message["headers"]
+                                                  if k not in (b"content-length", b"etag")])
+            state["start"] = message
+            return
+        if message["type"] == "http.response.body":
+            if state["start"] is not None:
+                await send(state["start"])
+                state["start"] = None
+            if state["html"]:
+                body = message.get("body", b"")
+                if b"</body>" in body:
+                    body = body.replace(b"</body>", RELOAD_SCRIPT + b"</body>", 1)
+                message = dict(message, body=body)
+        await send(message)
+    return wrapped

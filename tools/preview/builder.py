@@ -1,0 +1,50 @@
+"""Runs builds for the preview, one at a time, and remembers how the last went."""
+
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class BuildState:
+    generation: int = 0          # bumps after every build, good or bad
+    ok: bool = True
+    problems: str = ""
+    seconds: float = 0.0
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+class Builder:
+    def __init__(self, output, settings="pelicanconf.py"):
+        self.output = Path(output)
+        self.settings = settings
+        self.state = BuildState()
+        self._lock = asyncio.Lock()
+
+    async def build(self, reason="start"):
+        async with self._lock:
+            started = time.monotonic()
+            env = {**os.environ, "PREVIEW": "1"}
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tools.build", self.settings,
+                "--output", str(self.output), cwd=ROOT, env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            stdout, stderr = await process.communicate()
+            state = self.state
+            state.seconds = time.monotonic() - started
+            state.ok = process.returncode == 0
+            state.problems = "" if state.ok else (stderr or stdout).decode("utf-8", "replace").strip()
+            async with state.changed:
+                state.generation += 1
+                state.changed.notify_all()
+            if state.ok:
+                print(f"[preview] rebuilt ({reason}) in {state.seconds:.2f} s", flush=True)
+            else:
+                print(f"[preview] build FAILED ({reason}):\n{state.problems}", file=sys.stderr, flush=True)
+            return state.ok

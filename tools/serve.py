@@ -1,0 +1,34 @@
+"""`make serve`: the live preview with the forms API, on http://127.0.0.1:8000."""
+
+import argparse
+import os
+
+import uvicorn
+
+from tools.preview.app import create_app
+from tools.preview.builder import ROOT
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    parser.add_argument("--output", default=str(ROOT / "output"))
+    parser.add_argument("--no-forms", action="store_true", help="serve the site only")
+    args = parser.parse_args(argv)
+
+    forms_app = None
+    if not args.no_forms:
+        # Same origin as the preview; the pages are built with this baked in.
+        origin = f"http://{args.host}:{args.port}"
+        os.environ.setdefault("FORMS_URL", origin)
+        os.environ.setdefault("FORMS_ALLOWED_ORIGINS", f"{origin},http://localhost:{args.port}")
+        from forms.app import create_app as create_forms_app
+        forms_app = create_forms_app()
+    app = create_app(args.output, forms_app=forms_app)
+    print(f"Preview on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
