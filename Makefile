@@ -11,7 +11,7 @@ FORMS_PORT ?= 8001
 PORT       ?= 8000
 export SITEURL
 
-.PHONY: html publish serve forms sync test bench clean
+.PHONY: html publish serve forms sync test bench clean newpost import-wordpress
 
 $(READY): requirements.txt forms/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: $(READY)
 
 bench: $(READY)
 	$(BIN)/python -m tools.bench
+
+newpost: $(READY)
+	$(BIN)/python -m tools.newpost "$(TITLE)"
+
+import-wordpress: $(READY)
+	$(BIN)/python -m tools.import_wordpress "$(FILE)" $(ARGS)
 
 clean:
 	rm -rf output cache

@@ -1,0 +1,1 @@
+"""Tests for the writer tools (tools/newpost.py, tools/import_wordpress.py)."""
