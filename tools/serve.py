@@ -14,6 +14,7 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--output", default=str(ROOT / "output"))
+    parser.add_argument("--content", default=None, help="content folder (default: content/)")
     parser.add_argument("--no-forms", action="store_true", help="serve the site only")
     args = parser.parse_args(argv)
 
@@ -25,7 +26,7 @@ def main(argv=None):
         os.environ.setdefault("FORMS_ALLOWED_ORIGINS", f"{origin},http://localhost:{args.port}")
         from forms.app import create_app as create_forms_app
         forms_app = create_forms_app()
-    app = create_app(args.output, forms_app=forms_app)
+    app = create_app(args.output, forms_app=forms_app, content=args.content)
     print(f"Preview on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 

@@ -7,7 +7,7 @@ Adds to every article and page:
   reading_time      whole minutes, at least 1 (READING_WORDS_PER_MINUTE, default 230)
   description       Summary, else the start of the text, at most
                     META_DESCRIPTION_LENGTH characters (default 160)
-  scheduled         True for a draft only because its date is in the future
+  scheduled         True when the date is in the future (a draft until then)
   cover             None, or a Cover(path, width, height, alt) from the
                     `Image` and `Image_alt` front matter
 """
@@ -34,7 +34,9 @@ def add_facts(content):
     content.description = shorten(plain_text(source), limit)
     content.cover = cover_of(content.metadata, settings["PATH"])
     date = getattr(content, "date", None)
-    content.scheduled = bool(date) and content.status == "draft" and date > _now(date)
+    # Pelican turns a future-dated post into a draft after this signal, when
+    # WITH_FUTURE_DATES is off; the date alone says it is scheduled.
+    content.scheduled = bool(date) and date > _now(date)
 
 
 def _now(date):

@@ -12,22 +12,24 @@ from starlette.staticfiles import StaticFiles
 from .builder import Builder
 from .watcher import watch
 
-RELOAD_SCRIPT = b"""<script>/* preview only */(function(){var g=null;
+# The page knows which build it came from, so a build that finishes before
+# the event stream connects still reloads it.
+RELOAD_SCRIPT = """<script>/* preview only */(function(){var g="%d";
 var s=new EventSource('/__preview/events');s.onmessage=function(e){
-if(g===null){g=e.data;return}if(e.data!==g){location.reload()}};})();</script>"""
+if(e.data!==g){s.close();location.reload()}};})();</script>"""
 
 
-def error_page(problems):
+def error_page(problems, generation):
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Build failed · preview</title><style>body{{font:16px/1.5 system-ui,sans-serif;margin:2rem;
 background:#fff3f2;color:#1d1d1f}}pre{{white-space:pre-wrap;background:#fff;border:2px solid #a4161a;
 padding:1rem}}</style></head><body><main><h1>The build failed</h1>
 <p>Fix the problems below and save; this page reloads by itself.</p>
-<pre>{html.escape(problems)}</pre></main>{RELOAD_SCRIPT.decode()}</body></html>"""
+<pre>{html.escape(problems)}</pre></main>{RELOAD_SCRIPT % generation}</body></html>"""
 
 
-def create_app(output, forms_app=None):
-    builder = Builder(output)
+def create_app(output, forms_app=None, content=None):
+    builder = Builder(output, content=content)
     site = StaticFiles(directory=str(output), html=True, check_dir=False)
 
     async def events(request):
@@ -52,10 +54,11 @@ def create_app(output, forms_app=None):
     async def pages(scope, receive, send):
         state = builder.state
         if not state.ok and (scope["path"].endswith(("/", ".html"))):
-            response = HTMLResponse(error_page(state.problems), status_code=500)
+            response = HTMLResponse(error_page(state.problems, state.generation), status_code=500)
             await response(scope, receive, send)
             return
-        await site(scope, receive, _inject_reload(send))
+        script = (RELOAD_SCRIPT % state.generation).encode()
+        await site(scope, receive, _inject_reload(send, script))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -85,7 +88,7 @@ def _prefixed(forms_app, prefix):
     return asgi
 
 
-def _inject_reload(send):
+def _inject_reload(send, script):
     """Wrap `send` so HTML pages get the reload script before </body>."""
     state = {"html": False, "start": None}
 
@@ -105,7 +108,7 @@ def _inject_reload(send):
             if state["html"]:
                 body = message.get("body", b"")
                 if b"</body>" in body:
-                    body = body.replace(b"</body>", RELOAD_SCRIPT + b"</body>", 1)
+                    body = body.replace(b"</body>", script + b"</body>", 1)
                 message = dict(message, body=body)
         await send(message)
     return wrapped

@@ -20,8 +20,9 @@ class BuildState:
 
 
 class Builder:
-    def __init__(self, output, settings="pelicanconf.py"):
+    def __init__(self, output, content=None, settings="pelicanconf.py"):
         self.output = Path(output)
+        self.content = Path(content) if content else ROOT / "content"
         self.settings = settings
         self.state = BuildState()
         self._lock = asyncio.Lock()
@@ -32,7 +33,8 @@ class Builder:
             env = {**os.environ, "PREVIEW": "1"}
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "tools.build", self.settings,
-                "--output", str(self.output), cwd=ROOT, env=env,
+                "--output", str(self.output), "--content", str(self.content),
+                cwd=ROOT, env=env,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
             stdout, stderr = await process.communicate()

@@ -6,7 +6,7 @@ from watchfiles import awatch
 
 from .builder import ROOT
 
-WATCHED = ["content", "theme", "plugins", "pelicanconf.py"]
+WATCHED = ["theme", "plugins", "pelicanconf.py"]
 
 
 def _relevant(change, path):
@@ -15,7 +15,7 @@ def _relevant(change, path):
 
 
 async def watch(builder):
-    paths = [str(ROOT / p) for p in WATCHED if (ROOT / p).exists()]
+    paths = [str(builder.content)] + [str(ROOT / p) for p in WATCHED if (ROOT / p).exists()]
     async for changes in awatch(*paths, watch_filter=_relevant, debounce=50, step=20):
         names = sorted({Path(p).name for _, p in changes})
         await builder.build(reason=", ".join(names[:3]))

@@ -1,0 +1,159 @@
+"""`make serve` as a writer uses it: a real preview server, a real browser.
+
+The preview builds a temporary copy of the content, reloads the open tab
+after a save, shows a broken post as an error page naming file and field,
+lists drafts, and answers the forms API on the same origin."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.support.servers import free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SEED = "sales-and-marketing-sibling-rivalry"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def status(url):
+    with urllib.request.urlopen(url + "/__preview/status", timeout=5) as response:
+        return json.load(response)
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory):
+    root = tmp_path_factory.mktemp("preview")
+    content = root / "content"
+    shutil.copytree(os.path.join(ROOT, "content"), content)
+    future = content / "posts" / "zz-scheduled.md"
+    future.write_text("Title: A post from the future\nDate: 2099-01-01 09:00\n"
+                      "Category: Strategy\nTags: planning\n\nNot yet.\n", encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "FORMS_DB": str(root / "forms.sqlite3"), "FORMS_WORKER": "0",
+           "FORMS_RATE_LIMIT": "0", "CONTACT_MIN_SECONDS": "0", "SITEURL": ""}
+    env.pop("FORMS_URL", None)
+    log = open(root / "serve.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.serve", "--port", str(port),
+         "--content", str(content), "--output", str(root / "output")],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def ready():
+        try:
+            return status(url)["generation"] >= 1
+        except OSError:
+            return False
+
+    try:
+        wait_for(ready, timeout=60)
+        yield {"url": url, "content": content, "root": root}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def article_url(preview):
+    with urllib.request.urlopen(preview["url"] + "/archives/") as response:
+        page = response.read().decode()
+    start = page.index(f"/{SEED}/")
+    return preview["url"] + page[page.rindex('"', 0, start) + 1:start + len(SEED) + 2]
+
+
+def test_saving_a_post_reloads_the_open_tab(preview, browser):
+    page = browser.new_page()
+    page.goto(article_url(preview))
+    assert "Sibling Rivalry" in page.locator("h1").inner_text()
+    post = preview["content"] / "posts" / f"{SEED}.md"
+    original = post.read_text(encoding="utf-8")
+    try:
+        post.write_text(original.replace("Title: Sales & Marketing: The Classic Sibling Rivalry",
+                                         "Title: Siblings, Edited Live"), encoding="utf-8")
+        page.wait_for_function("document.querySelector('h1').textContent.includes('Edited Live')",
+                               timeout=20000)
+    finally:
+        post.write_text(original, encoding="utf-8")
+    page.wait_for_function("document.querySelector('h1').textContent.includes('Sibling Rivalry')",
+                           timeout=20000)
+    page.close()
+
+
+def test_a_broken_post_shows_an_error_page_naming_file_and_field(preview, browser):
+    page = browser.new_page()
+    page.goto(article_url(preview))
+    post = preview["content"] / "posts" / f"{SEED}.md"
+    original = post.read_text(encoding="utf-8")
+    try:
+        post.write_text(original.replace("Date: 2026-03-14 09:30", "Date: someday soon"),
+                        encoding="utf-8")
+        page.wait_for_function("document.querySelector('h1').textContent.includes('build failed')",
+                               timeout=20000)
+        report = page.locator("pre").inner_text()
+        assert f"{SEED}.md" in report and "Date" in report and "someday soon" in report
+        # Every page says so, not just the broken one: nothing stale is served.
+        other = browser.new_page()
+        response = other.goto(preview["url"] + "/")
+        assert response.status == 500 and "build failed" in other.content()
+        other.close()
+    finally:
+        post.write_text(original, encoding="utf-8")
+    page.wait_for_function("document.querySelector('h1').textContent.includes('Sibling Rivalry')",
+                           timeout=20000)
+    page.close()
+
+
+def test_drafts_and_scheduled_posts_are_listed_in_preview(preview, browser):
+    page = browser.new_page()
+    page.goto(preview["url"] + "/drafts/")
+    listing = page.locator("main").inner_text()
+    assert "A Landing Page Checklist" in listing
+    assert "A post from the future" in listing and "(scheduled)" in listing
+    page.click("text=A post from the future")
+    assert "Scheduled" in page.locator(".meta").first.inner_text()
+    page.goto(preview["url"] + "/")
+    assert "A post from the future" not in page.locator("main").inner_text()
+    page.close()
+
+
+def test_forms_work_on_the_same_origin(preview, browser):
+    page = browser.new_page()
+    page.goto(preview["url"] + "/newsletter/")
+    form = page.locator("main form.signup-form")
+    assert form.get_attribute("action") == preview["url"] + "/api/subscribe"
+    form.locator("input[type=email]").fill("preview.reader@example.com")
+    form.locator("input[type=checkbox]").check()
+    form.locator("button[type=submit]").click()
+    page.wait_for_function("document.querySelector('main .form-status').textContent.length > 0")
+    assert "is-ok" in form.locator(".form-status").get_attribute("class")
+    import sqlite3
+    with sqlite3.connect(preview["root"] / "forms.sqlite3") as db:
+        emails = [row[0] for row in db.execute("select email from signups")]
+    assert "preview.reader@example.com" in emails
+    page.close()
