@@ -7,6 +7,7 @@ tracebacks (set BUILD_DEBUG=1 to see them).
 """
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -56,6 +57,8 @@ def main(argv=None):
     parser.add_argument("settings", nargs="?", default="pelicanconf.py")
     parser.add_argument("--content", help="content folder (default: the settings' PATH)")
     parser.add_argument("--output", help="output folder (default: the settings' OUTPUT_PATH)")
+    parser.add_argument("-e", "--extra-settings", nargs="*", default=[], metavar="KEY=JSON",
+                        help="override settings, as Pelican's -e does")
     args = parser.parse_args(argv)
 
     # Problems are printed once, together, at the end; debug mode also
@@ -68,7 +71,11 @@ def main(argv=None):
     init_pelican_logging(level=logging.WARNING, handler=console)
 
     started = time.monotonic()
-    problems = build(args.settings, args.content, args.output)
+    overrides = {}
+    for item in args.extra_settings:
+        key, _, value = item.partition("=")
+        overrides[key] = json.loads(value)
+    problems = build(args.settings, args.content, args.output, overrides)
     if problems:
         print(f"\nBuild FAILED with {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:

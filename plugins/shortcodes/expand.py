@@ -3,9 +3,12 @@
 import html
 import re
 
-# <p>[name key="value" ...]</p>, with quotes possibly made curly by smarty.
-_PARAGRAPH = re.compile(r"<p>\[([a-z][a-z0-9_-]*)((?:\s+[a-z_]+=(?:\"|&quot;|&ldquo;|“)[^\]]*?(?:\"|&quot;|&rdquo;|”))*)\s*\]</p>")
-_ATTRIBUTE = re.compile(r"([a-z_]+)=[\"“](.*?)[\"”]")
+# <p>[name key="value" ...]</p>. Smarty may have curled the quotes either
+# way (after "=" it picks a closing quote), raw or as entities.
+_QUOTE = r"(?:\"|&quot;|&[lr]dquo;|[“”])"
+_PARAGRAPH = re.compile(
+    r"<p>\[([a-z][a-z0-9_-]*)((?:\s+[a-z_]+=" + _QUOTE + r"[^\]]*?" + _QUOTE + r")*)\s*\]</p>")
+_ATTRIBUTE = re.compile(r"([a-z_]+)=[\"“”](.*?)[\"“”]")
 
 
 class ShortcodeError(ValueError):
