@@ -150,3 +150,11 @@ def test_listing_pages_exist_for_every_category_tag_author_and_period(site, arti
         year, month = str(path).split("/")[:2]
         assert (site.root / year / "index.html").is_file()
         assert (site.root / year / month / "index.html").is_file()
+
+
+def test_form_error_page_explains_every_code_the_service_sends(site):
+    from forms.validation import ERRORS
+
+    soup = site.soup("form-error/index.html")
+    explained = {item["id"] for item in soup.select("ul.form-errors > li[id]")}
+    assert set(ERRORS) <= explained, set(ERRORS) - explained

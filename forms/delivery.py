@@ -1,0 +1,178 @@
+"""One delivery run: outbox signups to Mailchimp, contact messages to SMTP, retention.
+
+The service's background worker and `make sync` (forms.sync) both call
+run_delivery(). Runs never overlap, even across processes: a run holds an
+exclusive lock on the file `<FORMS_DB>.lock` (flock, released by the kernel if
+the process dies), which is also what lets a run safely retry a message left
+in 'sending' by a killed run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Iterator
+
+from .outbox import Outbox, utcnow
+from .settings import Settings
+from .smtp_delivery import MessageReport, deliver_messages
+
+log = logging.getLogger("forms.delivery")
+
+
+@dataclass
+class SignupReport:
+    sent: int = 0
+    updated: int = 0
+    failed: int = 0
+    pending: int = 0
+    errors: list[str] = field(default_factory=list)
+    ok: bool | None = None  # the sync's own verdict, when it gives one
+
+
+@dataclass
+class DeliveryReport:
+    signups: SignupReport = field(default_factory=SignupReport)
+    messages: MessageReport = field(default_factory=MessageReport)
+    deleted: int = 0
+    skipped: list[str] = field(default_factory=list)  # "mailchimp not configured", ...
+    busy: bool = False  # another run held the lock; nothing was done
+    dry_run: bool = False
+    errors: list[str] = field(default_factory=list)  # run-level errors (a crashed step)
+    totals: dict[str, int] = field(default_factory=dict)  # outbox counts after the run
+
+    @property
+    def ok(self) -> bool:
+        """False if this run failed anything permanently or left work pending after errors."""
+        s, m = self.signups, self.messages
+        if self.errors or s.failed or m.failed or s.ok is False:
+            return False
+        if (s.errors and s.pending) or m.deferred:
+            return False
+        return not self.busy
+
+    def summary(self) -> str:
+        s, m = self.signups, self.messages
+        parts = [
+            "dry run:" if self.dry_run else "delivery:",
+            f"signups sent={s.sent} updated={s.updated} failed={s.failed} pending={s.pending};",
+            f"messages sent={m.sent} failed={m.failed} deferred={m.deferred} pending={m.pending};",
+            f"deleted={self.deleted}",
+        ]
+        if self.skipped:
+            parts.append("(" + "; ".join(self.skipped) + ")")
+        if self.busy:
+            parts.append("(another delivery run is in progress)")
+        stuck = {k: v for k, v in self.totals.items() if k.endswith("_failed") and v}
+        if stuck:  # failures of earlier runs stay visible until requeued
+            parts.append("(in the outbox: " + ", ".join(f"{k}={v}" for k, v in stuck.items()) + ")")
+        parts.append("OK" if self.ok else "FAILED")
+        return " ".join(parts)
+
+
+@contextlib.contextmanager
+def delivery_lock(outbox: Outbox, wait: float = 0.0) -> Iterator[bool]:
+    """Yields True with the lock held, or False if another run kept it for `wait` seconds."""
+    path = outbox.path.with_name(outbox.path.name + ".lock")
+    with open(path, "a+b") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_delivery(
+    settings: Settings, outbox: Outbox, *, dry_run: bool = False, wait: float = 0.0
+) -> DeliveryReport:
+    report = DeliveryReport(dry_run=dry_run)
+    with delivery_lock(outbox, wait) as held:
+        if not held:
+            report.busy = True
+            return report
+        _sync_signups(settings, outbox, report, dry_run)
+        _send_messages(settings, outbox, report, dry_run)
+        if not dry_run and settings.contact_retention_days > 0:
+            cutoff = utcnow() - timedelta(days=settings.contact_retention_days)
+            report.deleted = outbox.delete_delivered_older_than(cutoff)
+        report.totals = outbox.counts()
+    return report
+
+
+def _sync_signups(settings: Settings, outbox: Outbox, report: DeliveryReport, dry_run: bool) -> None:
+    if not settings.mailchimp_enabled:
+        waiting = outbox.counts()["signups_pending"]
+        report.skipped.append(f"mailchimp not configured, {waiting} signup(s) waiting")
+        return
+    try:
+        from . import mailchimp_sync  # optional module: delivery works without it
+    except ImportError as exc:
+        if exc.name not in (f"{__package__}.mailchimp_sync",):
+            raise
+        report.skipped.append("mailchimp sync not installed")
+        return
+    try:
+        result = mailchimp_sync.sync_signups(outbox, settings, dry_run=dry_run)
+    except Exception as exc:  # one failing step must not stop the contact mail
+        error = settings.redact(f"mailchimp sync crashed: {type(exc).__name__}: {exc}")
+        report.errors.append(error)
+        log.error("%s", error)
+        return
+    report.signups = _signup_report(result)
+
+
+def _send_messages(settings: Settings, outbox: Outbox, report: DeliveryReport, dry_run: bool) -> None:
+    if not settings.smtp_enabled:
+        waiting = outbox.counts()["messages_pending"]
+        report.skipped.append(f"smtp not configured, {waiting} message(s) waiting")
+        return
+    try:
+        report.messages = deliver_messages(settings, outbox, dry_run=dry_run)
+    except Exception as exc:
+        error = settings.redact(f"contact mail crashed: {type(exc).__name__}: {exc}")
+        report.errors.append(error)
+        log.error("%s", error)
+
+
+def _signup_report(result: Any) -> SignupReport:
+    """Reads the Mailchimp sync's result, whether an object with counters or a dict."""
+    if isinstance(result, SignupReport):
+        return result
+
+    def get(*names: str) -> Any:
+        for name in names:
+            value = result.get(name) if isinstance(result, dict) else getattr(result, name, None)
+            if value is not None:
+                return value
+        return 0
+
+    def number(*names: str) -> int:
+        value = get(*names)
+        return len(value) if isinstance(value, (list, tuple, set, dict)) else int(value or 0)
+
+    errors = [str(e) for e in (get("errors") or get("failures") or [])]
+    error = get("error")  # a run that could not proceed (e.g. a wrong API key)
+    if isinstance(error, str) and error:
+        errors.insert(0, error)
+    verdict = get("ok")
+    return SignupReport(
+        sent=number("sent", "added", "subscribed", "created"),
+        updated=number("updated"),
+        failed=number("failed"),
+        pending=number("pending") or number("would_send"),
+        errors=errors,
+        ok=verdict if isinstance(verdict, bool) else None,
+    )

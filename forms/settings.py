@@ -1,0 +1,140 @@
+"""Service settings, read once from the environment into a frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be one of on/off, 1/0, true/false, yes/no")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number") from None
+
+
+def _str(env: Mapping[str, str], name: str, default: str = "") -> str:
+    return env.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All knobs of the forms service. Secrets carry repr=False."""
+
+    db_path: Path = PROJECT_ROOT / "var" / "forms.sqlite3"
+    port: int = 8001
+    rate_limit: int = 10  # requests per minute per client IP; 0 = off
+    allowed_origins: tuple[str, ...] = ()
+    max_body: int = 16 * 1024
+    siteurl: str = ""
+    worker: bool = True
+    worker_interval: float = 5.0
+    trust_proxy: bool = False
+    contact_max_links: int = 3
+    contact_min_seconds: float = 3.0
+    contact_retention_days: int = 30  # the privacy page promises 30 days; 0 keeps them
+    subscribe_consent_required: bool = True
+
+    mailchimp_api_key: str = field(default="", repr=False)
+    mailchimp_list_id: str = ""
+    mailchimp_api_root: str = ""
+    mailchimp_double_optin: bool = True
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False  # implicit TLS from the first byte ("SMTPS", port 465)
+    smtp_timeout: float = 30.0
+    contact_to: str = ""
+    contact_from: str = ""
+    sitename: str = "Our blog"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        env = environ
+        db = _str(env, "FORMS_DB")
+        db_path = Path(db) if db else cls.db_path
+        if not db_path.is_absolute():
+            db_path = PROJECT_ROOT / db_path
+        smtp_port = _int(env, "SMTP_PORT", 587)
+        origins = tuple(
+            o.strip().rstrip("/") for o in _str(env, "FORMS_ALLOWED_ORIGINS").split(",") if o.strip()
+        )
+        return cls(
+            db_path=db_path,
+            port=_int(env, "FORMS_PORT", 8001),
+            rate_limit=max(0, _int(env, "FORMS_RATE_LIMIT", 10)),
+            allowed_origins=origins,
+            max_body=_int(env, "FORMS_MAX_BODY", 16 * 1024),
+            siteurl=_str(env, "SITEURL").rstrip("/"),
+            worker=_bool(env, "FORMS_WORKER", True),
+            worker_interval=_float(env, "FORMS_WORKER_INTERVAL", 5.0),
+            trust_proxy=_bool(env, "FORMS_TRUST_PROXY", False),
+            contact_max_links=_int(env, "CONTACT_MAX_LINKS", 3),
+            contact_min_seconds=_float(env, "CONTACT_MIN_SECONDS", 3.0),
+            contact_retention_days=_int(env, "CONTACT_RETENTION_DAYS", 30),
+            subscribe_consent_required=_bool(env, "SUBSCRIBE_CONSENT_REQUIRED", True),
+            mailchimp_api_key=_str(env, "MAILCHIMP_API_KEY"),
+            mailchimp_list_id=_str(env, "MAILCHIMP_LIST_ID"),
+            mailchimp_api_root=_str(env, "MAILCHIMP_API_ROOT").rstrip("/"),
+            mailchimp_double_optin=_bool(env, "MAILCHIMP_DOUBLE_OPTIN", True),
+            smtp_host=_str(env, "SMTP_HOST"),
+            smtp_port=smtp_port,
+            smtp_username=_str(env, "SMTP_USERNAME"),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_starttls=_bool(env, "SMTP_STARTTLS", smtp_port == 587),
+            smtp_ssl=_bool(env, "SMTP_SSL", smtp_port == 465),
+            smtp_timeout=_float(env, "SMTP_TIMEOUT", 30.0),
+            contact_to=_str(env, "CONTACT_TO"),
+            contact_from=_str(env, "CONTACT_FROM"),
+            sitename=_str(env, "SITENAME") or "Our blog",
+        )
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret value replaced, for logs and error reports."""
+        for secret in (self.mailchimp_api_key, self.smtp_password):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    @property
+    def mailchimp_enabled(self) -> bool:
+        return bool(self.mailchimp_api_key and self.mailchimp_list_id)
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_host and self.contact_to)

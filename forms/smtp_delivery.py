@@ -1,0 +1,228 @@
+"""Contact messages from the outbox to the team inbox, over SMTP (standard library only).
+
+Each message is a plain-text email From CONTACT_FROM To CONTACT_TO with the
+visitor in Reply-To; the visitor's words are quoted in the body as data and
+never reach a header except through the email package's header machinery.
+
+Crash safety. A row is marked 'sending' (committed) just before its SMTP
+transaction and 'delivered' right after the server accepts it. A run that is
+killed between the two leaves the row in 'sending'; the next run sends it
+again. So a message is never lost, and can be duplicated only if the process
+dies in the moment after the server accepted the message and before the outbox
+recorded it. Both copies carry the same Message-ID (fixed when the message was
+stored), so mail clients and the receiving server can recognise the resend.
+
+Failures: connection problems, timeouts and 4xx replies defer the message
+(exponential backoff, 1 minute doubling up to 1 hour; it stays pending).
+A 5xx reply to the message's own transaction marks it failed, with the reply.
+A 5xx while connecting or logging in is a configuration problem, not the
+message's: those messages are deferred too.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from .outbox import Message, Outbox, utcnow
+from .settings import Settings
+
+log = logging.getLogger("forms.smtp")
+
+# 7bit: non-ASCII text is quoted-printable/base64, so no server needs 8BITMIME.
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+BACKOFF_BASE = 60
+BACKOFF_CAP = 3600
+
+
+@dataclass
+class MessageReport:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    pending: int = 0  # due but not attempted (dry run, or a run cut short)
+    errors: list[str] = field(default_factory=list)
+
+
+class _Transient(Exception):
+    """Retry later: the message stays pending."""
+
+
+class _Permanent(Exception):
+    """Never retry: the message is marked failed."""
+
+    def __init__(self, reason: str, reply: str):
+        super().__init__(reason)
+        self.reply = reply
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after `attempts` failed tries: 1, 2, 4 ... 60 minutes."""
+    return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP))
+
+
+def compose(settings: Settings, msg: Message) -> EmailMessage:
+    """The email for one outbox message; the same bytes every time it is sent."""
+    mail = EmailMessage(policy=MAIL_POLICY)
+    mail["From"] = settings.contact_from or settings.contact_to
+    mail["To"] = settings.contact_to
+    mail["Reply-To"] = Address(display_name=msg.name, addr_spec=msg.email)
+    mail["Subject"] = f"[{settings.sitename}] Contact form: {msg.name}"
+    mail["Date"] = format_datetime(datetime.fromisoformat(msg.created_at))
+    mail["Message-ID"] = msg.message_id
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(body(msg))
+    return mail
+
+
+def body(msg: Message) -> str:
+    quoted = "\n".join(f"> {line}" if line else ">" for line in msg.message.splitlines())
+    return (
+        "A visitor sent this message through the contact form.\n"
+        "Reply to this email to answer them.\n"
+        "\n"
+        f"Name:      {msg.name}\n"
+        f"Email:     {msg.email}\n"
+        f"Page:      {msg.source or '-'}\n"
+        f"Received:  {msg.created_at}\n"
+        f"Subscribe: {'yes' if msg.subscribe else 'no'}\n"
+        "\n"
+        f"{quoted}\n"
+    )
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    """An authenticated session, or _Transient: every failure here is the setup's, not a message's."""
+    try:
+        if settings.smtp_ssl:  # implicit TLS ("SMTPS", port 465)
+            smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port,
+                                    timeout=settings.smtp_timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port,
+                                timeout=settings.smtp_timeout)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise _Transient(f"cannot connect to {settings.smtp_host}:{settings.smtp_port}: {exc}")
+    try:
+        smtp.ehlo()
+        if settings.smtp_starttls and not settings.smtp_ssl:
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password)
+    except smtplib.SMTPAuthenticationError as exc:
+        smtp.close()
+        # The reply text, never the credentials.
+        raise _Transient(f"SMTP login refused: {_reply(exc.smtp_code, exc.smtp_error)}")
+    except (OSError, smtplib.SMTPException) as exc:
+        smtp.close()
+        raise _Transient(f"SMTP session setup failed: {type(exc).__name__}: {exc}")
+    return smtp
+
+
+def _send_one(smtp: smtplib.SMTP, settings: Settings, mail: EmailMessage) -> str:
+    """One SMTP transaction. Returns the server's acceptance reply."""
+    sender = settings.contact_from or settings.contact_to
+    try:
+        for code, reply in (
+            smtp.mail(sender),
+            smtp.rcpt(settings.contact_to),
+        ):
+            if code not in (250, 251):
+                _refused(smtp, code, reply)
+        code, reply = smtp.data(mail.as_bytes(policy=MAIL_POLICY))
+        if code != 250:
+            _refused(smtp, code, reply)
+    except smtplib.SMTPDataError as exc:  # data() raises for a non-354 reply to DATA
+        _refused(smtp, exc.smtp_code, exc.smtp_error)
+    return _reply(code, reply)
+
+
+def _refused(smtp: smtplib.SMTP, code: int, reply: bytes | str):
+    text = _reply(code, reply)
+    try:
+        smtp.rset()
+    except (OSError, smtplib.SMTPException):
+        pass
+    if 500 <= code < 600:
+        raise _Permanent("rejected by the SMTP server", text)
+    raise _Transient(f"SMTP server deferred: {text}")
+
+
+def deliver_messages(
+    settings: Settings, outbox: Outbox, *, dry_run: bool = False, now: datetime | None = None
+) -> MessageReport:
+    """Send every due contact message once. Call with the delivery lock held."""
+    report = MessageReport()
+    due = outbox.claim_due_messages(now=now)
+    if not due:
+        return report
+    if dry_run:
+        report.pending = len(due)
+        return report
+
+    try:
+        smtp = _connect(settings)
+    except _Transient as exc:
+        error = settings.redact(str(exc))
+        log.warning("contact mail: %s; %d message(s) deferred", error, len(due))
+        report.errors.append(error)
+        for msg in due:
+            retry_at = utcnow() + backoff(msg.attempts + 1)
+            outbox.defer_message(msg.id, error, retry_at, count_attempt=True)
+            report.deferred += 1
+        return report
+
+    try:
+        for index, msg in enumerate(due):
+            try:
+                mail = compose(settings, msg)
+            except (ValueError, TypeError) as exc:  # an address the header machinery refuses
+                outbox.mark_message_failed(msg.id, f"cannot compose: {exc}")
+                report.failed += 1
+                continue
+            outbox.mark_sending(msg.id)
+            try:
+                reply = _send_one(smtp, settings, mail)
+            except _Permanent as exc:
+                outbox.mark_message_failed(msg.id, str(exc), exc.reply)
+                log.warning("contact mail %d failed: %s", msg.id, exc.reply)
+                report.failed += 1
+            except _Transient as exc:
+                error = settings.redact(str(exc))
+                outbox.defer_message(msg.id, error, utcnow() + backoff(msg.attempts + 1))
+                report.errors.append(error)
+                report.deferred += 1
+            except (OSError, smtplib.SMTPException) as exc:
+                # The connection broke mid-transaction: we cannot know whether the
+                # server kept the message, so it is retried (same Message-ID).
+                error = settings.redact(f"SMTP connection lost: {type(exc).__name__}: {exc}")
+                outbox.defer_message(msg.id, error, utcnow() + backoff(msg.attempts + 1))
+                report.errors.append(error)
+                report.deferred += 1
+                report.pending += len(due) - index - 1  # the rest: next run, new connection
+                log.warning("contact mail: %s", error)
+                return report
+            else:
+                outbox.mark_delivered(msg.id, reply)
+                report.sent += 1
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException, socket.timeout):
+            smtp.close()
+    return report

@@ -1,0 +1,70 @@
+"""The background worker: runs delivery in a thread, on a timer and right after each submission."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .delivery import run_delivery
+from .outbox import Outbox
+from .settings import Settings
+
+log = logging.getLogger("forms.worker")
+
+# Under a burst of submissions, runs start at most this often (seconds); each
+# run takes everything pending, so batching costs no delivery, only CPU.
+MIN_GAP = 0.5
+
+
+class Worker:
+    """Every FORMS_WORKER_INTERVAL seconds, and as soon as notify() is called,
+    one delivery run in a thread (never on the event loop), one at a time.
+    A notify() during a run causes one more run right after it."""
+
+    def __init__(self, settings: Settings, outbox: Outbox):
+        self.settings = settings
+        self.outbox = outbox
+        self.runs = 0
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="forms-worker")
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Finishes the run in progress, if any, then returns."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            started = loop.time()
+            await asyncio.to_thread(self._run_once)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.settings.worker_interval)
+            except asyncio.TimeoutError:
+                pass
+            if not self._stopping:
+                await asyncio.sleep(max(0.0, started + MIN_GAP - loop.time()))
+            self._wake.clear()
+
+    def _run_once(self) -> None:
+        try:
+            report = run_delivery(self.settings, self.outbox)
+        except Exception as exc:  # keep the worker alive; never print secrets
+            log.error("delivery run crashed: %s", self.settings.redact(f"{type(exc).__name__}: {exc}"))
+            return
+        finally:
+            self.runs += 1
+        if report.busy:
+            log.debug("delivery run skipped: another run holds the lock")
+        elif not report.ok or report.signups.sent or report.messages.sent:
+            log.info("%s", report.summary())
