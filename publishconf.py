@@ -23,3 +23,7 @@ DELETE_OUTPUT_DIRECTORY = True
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
 NEWSLETTER_SYNC_ON_PUBLISH = True
+
+# Fingerprinted, minified CSS/JS/HTML plus .gz and .br copies (plugins/assets).
+ASSETS_OPTIMIZE = True
+ASSETS_PRECOMPRESS = True

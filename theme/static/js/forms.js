@@ -12,7 +12,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var status = form.querySelector(".form-status");
-      var button = form.querySelector("button[type=submit]");
+      var button = form.querySelector("button[type=submit], button:not([type])"); // minified pages drop the default type
       clear(form);
       button.disabled = true;
       status.className = "form-status";

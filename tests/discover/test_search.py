@@ -1,0 +1,128 @@
+"""Pagefind search in real headless Chromium against the built site."""
+
+import functools
+import http.server
+import threading
+
+import pytest
+
+from tests.site.conftest import run_build
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+# Occurs in exactly one sample post (content/posts/case-studies-that-sell-without-shouting.md).
+WORD = "accountancy"
+EXPECTED = "/2026/07/case-studies-that-sell-without-shouting/"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_site(tmp_path_factory):
+    output = tmp_path_factory.mktemp("search-site")
+    # Development settings: empty SITEURL, so links are root-relative and the
+    # site works on whatever port the loopback server gets.
+    result = run_build("pelicanconf.py", output, siteurl="")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (output / "pagefind" / "pagefind-ui.js").is_file()
+    handler = functools.partial(_Quiet, directory=str(output))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", output
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _only_loopback(page, origin):
+    outside = []
+    page.on("request", lambda r: None if r.url.startswith((origin, "data:", "blob:"))
+            else outside.append(r.url))
+    return outside
+
+
+def test_search_page_lists_the_one_post_first(served_site, browser):
+    origin, _ = served_site
+    page = browser.new_page()
+    outside = _only_loopback(page, origin)
+    page.goto(origin + "/search/")
+    assert page.locator("h1").count() == 1
+    field = page.locator("#search input")
+    field.wait_for()
+    # Pagefind's UI gives its field only a placeholder; search-page.js labels it.
+    assert field.get_attribute("id") == "search-input"
+    assert page.locator("label[for=search-input]").text_content() == "Search the posts"
+    field.fill(WORD)
+    first = page.locator(".pagefind-ui__result-link").first
+    first.wait_for(timeout=15000)
+    levels = page.eval_on_selector_all("h1,h2,h3,h4,h5,h6", "hs => hs.map(h => +h.tagName[1])")
+    assert levels.count(1) == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+    assert first.get_attribute("href").rstrip("/").endswith(EXPECTED.rstrip("/"))
+    assert page.locator(".pagefind-ui__result").count() == 1
+    assert outside == []
+    page.close()
+
+
+def test_header_box_appears_with_js_and_searches(served_site, browser):
+    origin, _ = served_site
+    page = browser.new_page()
+    page.goto(origin + "/about/")
+    box = page.locator("form[data-search-box]")
+    assert box.is_visible()
+    assert not page.locator("[data-search-link]").is_visible()
+    page.fill("#search-box-input", WORD)
+    page.press("#search-box-input", "Enter")
+    page.wait_for_url("**/search/?q=*")
+    first = page.locator(".pagefind-ui__result-link").first
+    first.wait_for(timeout=15000)
+    assert first.get_attribute("href").rstrip("/").endswith(EXPECTED.rstrip("/"))
+    page.close()
+
+
+def test_without_js_the_header_links_to_search(served_site, browser):
+    origin, _ = served_site
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(origin + "/")
+    assert not page.locator("form[data-search-box]").is_visible()
+    assert page.locator("[data-search-link] a").get_attribute("href") == "/search/"
+    context.close()
+
+
+def test_copy_link_and_mastodon_page(served_site, browser):
+    origin, _ = served_site
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    page = context.new_page()
+    outside = _only_loopback(page, origin)
+    page.goto(origin + EXPECTED)
+    copy = page.locator("[data-share-copy] button")
+    assert copy.is_visible()  # loopback counts as a secure context
+    assert not page.locator("[data-share-fallback]").is_visible()
+    copy.click()
+    page.locator("[data-share-status]").filter(has_text="copied").wait_for(timeout=5000)
+    assert page.evaluate("navigator.clipboard.readText()").endswith(EXPECTED)
+    # Mastodon: nothing leaves the site until a server is typed in.
+    page.locator("a[href*='/share/mastodon/']").click()
+    page.wait_for_url("**/share/mastodon/?text=*")
+    assert EXPECTED in page.input_value("#mastodon-text")
+    assert outside == []
+    page.route("https://mastodon.example/**", lambda route: route.fulfill(body="ok"))
+    page.fill("#mastodon-instance", "@me@Mastodon.Example")
+    page.click("form[data-mastodon-share] button")
+    page.wait_for_url("https://mastodon.example/share?text=*")
+    assert EXPECTED.rstrip("/") in page.url.replace("%2F", "/")
+    context.close()
