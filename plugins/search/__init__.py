@@ -24,6 +24,8 @@ Settings:
 """
 
 import logging
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -54,6 +56,9 @@ def index(pelican):
         print("Search: SEARCH_ENABLED is False; skipping the Pagefind index.")
         return
     output = settings["OUTPUT_PATH"]
+    # Pagefind names its fragments by content hash; drop the last build's, or
+    # an incremental build keeps every stale fragment it ever wrote.
+    shutil.rmtree(os.path.join(output, "pagefind"), ignore_errors=True)
     command = [sys.executable, "-m", "pagefind", "--site", output, "--quiet",
                *settings.get("SEARCH_PAGEFIND_ARGS", [])]
     started = time.monotonic()

@@ -1,0 +1,36 @@
+"""Render and write the site's pages on every core.
+
+Pelican renders its pages one after another. This plugin gives Pelican a
+writer that only records each page it is asked to write; when the
+generators are done, the recorded pages are split between the main process
+and forked copies of it, which render them with Pelican's own Writer. A fork
+inherits the finished context, so nothing is pickled and every page comes
+out exactly as a serial build writes it. Warnings logged in a worker are
+passed back and logged again in the main process, so a strict build still
+sees them.
+
+Pages whose source was saved in the last minute are written first, by the
+main process: in the live preview the page being edited lands soonest.
+
+Settings:
+  PARALLEL_WRITERS      processes that render pages; default: the number of
+                        cores. 0 or 1 writes serially, as Pelican does.
+  PARALLEL_WRITERS_MIN  fewest pages worth forking for (default 200).
+
+Put this plugin before any plugin that reads the output on `finalized`
+(search, assets): it writes the pages on that signal, and receivers run in
+the order plugins connect.
+"""
+
+from pelican import signals
+
+from .writer import DeferredWriter, flush_pending
+
+
+def _writer(_pelican):
+    return DeferredWriter
+
+
+def register():
+    signals.get_writer.connect(_writer)
+    signals.finalized.connect(flush_pending)
