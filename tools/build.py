@@ -52,6 +52,19 @@ def build(settings_file="pelicanconf.py", content=None, output=None, overrides=N
     return collector.messages
 
 
+def _preload_plugins(settings_file):
+    """Import the plugins (and what they import) ahead of the build."""
+    import importlib
+
+    settings = read_settings(settings_file)
+    sys.path[:0] = [p for p in settings.get("PLUGIN_PATHS", []) if p not in sys.path]
+    for name in settings.get("PLUGINS") or []:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # Pelican reports it properly during the build
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("settings", nargs="?", default="pelicanconf.py")
@@ -59,7 +72,14 @@ def main(argv=None):
     parser.add_argument("--output", help="output folder (default: the settings' OUTPUT_PATH)")
     parser.add_argument("-e", "--extra-settings", nargs="*", default=[], metavar="KEY=JSON",
                         help="override settings, as Pelican's -e does")
+    parser.add_argument("--wait-for-go", action="store_true",
+                        help="import everything, then wait for a line on stdin before building "
+                             "(the live preview keeps one such process ready)")
     args = parser.parse_args(argv)
+    if args.wait_for_go:
+        _preload_plugins(args.settings)
+        if not sys.stdin.readline():
+            return 0  # the preview closed without asking for a build
 
     # Problems are printed once, together, at the end; debug mode also
     # streams them with their tracebacks as they happen.

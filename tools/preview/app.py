@@ -69,6 +69,7 @@ def create_app(output, forms_app=None, content=None):
                 await stack.enter_async_context(forms_app.router.lifespan_context(forms_app))
             yield
         watcher.cancel()
+        await builder.close()
 
     app = Starlette(lifespan=lifespan)
     app.add_route("/__preview/events", events)

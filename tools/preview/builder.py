@@ -33,18 +33,27 @@ class Builder:
                                f"CACHE_PATH={cache}", *extra]
         self.state = BuildState()
         self._lock = asyncio.Lock()
+        self._spare = None
+
+    async def _start_process(self):
+        """A build process that has done its imports and waits for "go" on stdin,
+        so a save does not also pay for starting Python and loading Pelican."""
+        env = {**os.environ, "PREVIEW": "1"}
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tools.build", self.settings, "--wait-for-go",
+            "--output", str(self.output), "--content", str(self.content),
+            *self.extra_settings, cwd=ROOT, env=env, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
 
     async def build(self, reason="start"):
         async with self._lock:
             started = time.monotonic()
-            env = {**os.environ, "PREVIEW": "1"}
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tools.build", self.settings,
-                "--output", str(self.output), "--content", str(self.content),
-                *self.extra_settings, cwd=ROOT, env=env,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )
-            stdout, stderr = await process.communicate()
+            process = self._spare if self._spare and self._spare.returncode is None \
+                else await self._start_process()
+            self._spare = None
+            stdout, stderr = await process.communicate(b"go\n")
+            self._spare = await self._start_process()
             state = self.state
             state.seconds = time.monotonic() - started
             state.ok = process.returncode == 0
@@ -57,3 +66,8 @@ class Builder:
             else:
                 print(f"[preview] build FAILED ({reason}):\n{state.problems}", file=sys.stderr, flush=True)
             return state.ok
+
+    async def close(self):
+        if self._spare and self._spare.returncode is None:
+            self._spare.kill()
+            await self._spare.wait()
