@@ -1,0 +1,39 @@
+"""`make bench`: every benchmark in one run, printed as Markdown for BENCHMARKS.md.
+
+  forms_load      the forms service under load (target: >= 1,000 signups/s, p99 < 50 ms)
+  sync            10,000 signups to the fake Mailchimp with 100 ms latency (target: < 20 s,
+                  <= 20 member-batch calls)
+  related_posts   the related-posts computation on 5,000 posts (near-linear)
+  build_speed     our build against vanilla Pelican, cold and warm, 1,000 and 5,000 posts,
+                  and the preview's save-to-page time (targets: ratio <= 1.0, < 1 s)
+
+`python -m tools.bench [name ...]` runs some of them.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHES = {
+    "forms_load": ["-m", "tools.bench.forms_load", "--seconds", "10", "--connections", "32"],
+    "sync": ["-m", "tests.fake_mailchimp.bench_sync"],
+    "related_posts": ["-m", "tools.bench.related_posts", "5000", "--no-build"],
+    "build_speed": ["-m", "tools.bench.build_speed"],
+}
+
+
+def main(argv=None):
+    names = list(sys.argv[1:] if argv is None else argv) or list(BENCHES)
+    failed = []
+    for name in names:
+        print(f"\n## {name}\n", flush=True)
+        if subprocess.run([sys.executable, *BENCHES[name]], cwd=ROOT).returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nFailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
