@@ -96,14 +96,15 @@ def delivery_lock(outbox: Outbox, wait: float = 0.0) -> Iterator[bool]:
 
 
 def run_delivery(
-    settings: Settings, outbox: Outbox, *, dry_run: bool = False, wait: float = 0.0
+    settings: Settings, outbox: Outbox, *, dry_run: bool = False, wait: float = 0.0,
+    progress=None,
 ) -> DeliveryReport:
     report = DeliveryReport(dry_run=dry_run)
     with delivery_lock(outbox, wait) as held:
         if not held:
             report.busy = True
             return report
-        _sync_signups(settings, outbox, report, dry_run)
+        _sync_signups(settings, outbox, report, dry_run, progress)
         _send_messages(settings, outbox, report, dry_run)
         if not dry_run and settings.contact_retention_days > 0:
             cutoff = utcnow() - timedelta(days=settings.contact_retention_days)
@@ -112,7 +113,8 @@ def run_delivery(
     return report
 
 
-def _sync_signups(settings: Settings, outbox: Outbox, report: DeliveryReport, dry_run: bool) -> None:
+def _sync_signups(settings: Settings, outbox: Outbox, report: DeliveryReport, dry_run: bool,
+                  progress=None) -> None:
     if not settings.mailchimp_enabled:
         waiting = outbox.counts()["signups_pending"]
         report.skipped.append(f"mailchimp not configured, {waiting} signup(s) waiting")
@@ -125,7 +127,7 @@ def _sync_signups(settings: Settings, outbox: Outbox, report: DeliveryReport, dr
         report.skipped.append("mailchimp sync not installed")
         return
     try:
-        result = mailchimp_sync.sync_signups(outbox, settings, dry_run=dry_run)
+        result = mailchimp_sync.sync_signups(outbox, settings, dry_run=dry_run, progress=progress)
     except Exception as exc:  # one failing step must not stop the contact mail
         error = settings.redact(f"mailchimp sync crashed: {type(exc).__name__}: {exc}")
         report.errors.append(error)

@@ -2,15 +2,20 @@
 
     python -m forms.sync [--dry-run] [--retry-failed] [--wait SECONDS]
 
-Prints one summary line. Exit status: 0 all delivered (or nothing to do),
+Prints one summary line; on a terminal, a progress bar while signups go to
+Mailchimp; with --dry-run, each signup and message that would be sent.
+Exit status: 0 all delivered (or nothing to do),
 1 something failed or stays pending after an error, 2 bad configuration.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+
+from tqdm import tqdm
 
 from .delivery import run_delivery
 from .outbox import Outbox
@@ -39,13 +44,48 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.retry_failed and not args.dry_run:
             print(f"requeued {outbox.retry_failed_messages()} failed message(s)")
-        report = run_delivery(settings, outbox, dry_run=args.dry_run, wait=args.wait)
+        if args.dry_run:
+            _show_what_would_be_sent(settings, outbox)
+        with _progress_bar(enabled=sys.stderr.isatty() and not args.dry_run) as progress:
+            report = run_delivery(settings, outbox, dry_run=args.dry_run, wait=args.wait,
+                                  progress=progress)
     finally:
         outbox.close()
     print(report.summary())
     for error in report.errors + report.signups.errors + report.messages.errors:
         print(f"  error: {error}", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _show_what_would_be_sent(settings: Settings, outbox: Outbox) -> None:
+    signups = outbox.pending_signups()
+    where = "Mailchimp" if settings.mailchimp_enabled else "Mailchimp (not configured)"
+    print(f"would send {len(signups)} signup(s) to {where}:")
+    for signup in signups:
+        print(f"  {signup.email}  FNAME={signup.name!r}  tag=source:{signup.source}")
+    messages = outbox.claim_due_messages()
+    print(f"would email {len(messages)} contact message(s) to {settings.contact_to or '(CONTACT_TO not set)'}:")
+    for message in messages:
+        print(f"  from {message.name} <{message.email}>, {len(message.message)} characters")
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool):
+    """A tqdm bar fed by the sync's progress(done, total) callback."""
+    if not enabled:
+        yield None
+        return
+    bar = tqdm(total=0, unit="step", desc="Mailchimp", file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield progress
+    finally:
+        bar.close()
 
 
 if __name__ == "__main__":

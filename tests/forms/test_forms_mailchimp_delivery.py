@@ -55,3 +55,56 @@ def test_make_sync_syncs_signups_and_reports_failures(tmp_path, fake_mailchimp):
     assert "ffffffffffffffff" not in result.stdout + result.stderr
     assert rows(db, "SELECT status FROM signups WHERE email = 'three@example.com'")[0]["status"] \
         == "pending"
+
+
+def run_on_a_terminal(args, env, timeout=60):
+    """Run `python -m forms.sync ARGS` with a pseudo-terminal as stdout and stderr."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    # A new pseudo-terminal is 0 columns wide; give it a real screen's size.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "forms.sync", *args], cwd=PROJECT_ROOT,
+                               env=env, stdout=follower, stderr=follower, close_fds=True)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return process.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_make_sync_draws_a_progress_bar_on_a_terminal(tmp_path, fake_mailchimp):  # noqa: F811
+    db = tmp_path / "f.sqlite3"
+    box = Outbox(db)
+    for n in range(30):
+        box.add_signup(f"reader{n}@example.com", "", True, "Email me", "/p/", "192.0.2.9")
+    box.close()
+    status, screen = run_on_a_terminal([], base_env(db, **mailchimp_env(fake_mailchimp)))
+    assert status == 0, screen
+    assert "Mailchimp:" in screen and "step" in screen and "%|" in screen
+    assert "signups sent=30" in screen
+
+
+def test_dry_run_lists_what_would_be_sent_and_sends_nothing(tmp_path, fake_mailchimp):  # noqa: F811
+    db = tmp_path / "f.sqlite3"
+    box = Outbox(db)
+    box.add_signup("dry@example.com", "Dry", True, "Email me", "/d/", "192.0.2.4")
+    box.close()
+    result = subprocess.run([sys.executable, "-m", "forms.sync", "--dry-run"], cwd=PROJECT_ROOT,
+                            env=base_env(db, **mailchimp_env(fake_mailchimp)),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "dry@example.com  FNAME='Dry'  tag=source:/d/" in result.stdout
+    assert fake_mailchimp.member("dry@example.com") is None
+    assert rows(db, "SELECT status FROM signups")[0]["status"] == "pending"

@@ -1,0 +1,86 @@
+"""The signup and contact forms as built: where they appear, their fields,
+and the zero-server variants when no forms service is deployed."""
+
+import pytest
+from bs4 import BeautifulSoup
+
+from .conftest import run_build
+
+MAILCHIMP_ACTION = "https://example.us7.list-manage.com/subscribe/post?u=abc123&id=def456"
+
+
+def build(tmp_path, **env):
+    import os
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        result = run_build("pelicanconf.py", tmp_path, siteurl="")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert result.returncode == 0, result.stderr
+    return lambda relative: BeautifulSoup((tmp_path / relative).read_text(), "lxml")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("served"), FORMS_URL="https://forms.example.test",
+                 MAILCHIMP_DOUBLE_OPTIN="on", SUBSCRIBE_CONSENT_REQUIRED="on")
+
+
+def test_signup_form_after_every_article_in_the_footer_and_on_the_newsletter_page(served):
+    newsletter = served("newsletter/index.html")
+    assert newsletter.select_one("main .prose form.signup-form")
+    assert newsletter.select_one("footer .footer-signup form.signup-form")
+    article = served("2026/03/sales-and-marketing-sibling-rivalry/index.html")
+    slot = article.select_one(".article-footer form.signup-form")
+    assert slot is not None
+    assert slot.find("input", attrs={"name": "source"})["value"] == "/2026/03/sales-and-marketing-sibling-rivalry/"
+
+
+def test_signup_fields_honeypot_and_double_optin_note(served):
+    form = served("newsletter/index.html").select_one("main form.signup-form")
+    assert form["action"] == "https://forms.example.test/api/subscribe" and form["method"] == "post"
+    names = {field["name"] for field in form.find_all(["input", "textarea"])}
+    assert names == {"email", "name", "consent", "consent_text", "source", "website"}
+    email = form.find("input", attrs={"name": "email"})
+    assert email["type"] == "email" and email.has_attr("required")
+    assert form.find("label", attrs={"for": email["id"]})
+    consent = form.find("input", attrs={"name": "consent"})
+    assert consent.has_attr("required")
+    assert form.find("input", attrs={"name": "consent_text"})["value"] in \
+        form.find("label", attrs={"for": consent["id"]}).get_text()
+    honeypot = form.find("input", attrs={"name": "website"})
+    assert honeypot["tabindex"] == "-1" and honeypot.find_parent(attrs={"aria-hidden": "true"})
+    assert "confirm" in form.select_one(".form-note").get_text()
+    assert form.select_one("[role=status][aria-live=polite]")
+
+
+def test_consent_and_double_optin_follow_their_settings(tmp_path):
+    page = build(tmp_path, FORMS_URL="https://forms.example.test", MAILCHIMP_DOUBLE_OPTIN="off",
+                 SUBSCRIBE_CONSENT_REQUIRED="off")
+    form = page("newsletter/index.html").select_one("main form.signup-form")
+    assert not form.find("input", attrs={"name": "consent"}).has_attr("required")
+    assert "confirm" not in form.select_one(".form-note").get_text()
+
+
+def test_zero_server_signup_posts_to_mailchimp_with_its_bot_field(tmp_path):
+    page = build(tmp_path, FORMS_URL="", MAILCHIMP_FORM_ACTION=MAILCHIMP_ACTION,
+                 CONTACT_FORM_ACTION="https://formspree.example/f/xyz")
+    form = page("newsletter/index.html").select_one("main form.signup-form")
+    assert form["action"] == MAILCHIMP_ACTION
+    names = {field["name"] for field in form.find_all("input")}
+    assert {"EMAIL", "FNAME", "b_abc123_def456"} <= names
+    assert not form.has_attr("data-enhance")
+    contact = page("contact/index.html").select_one("main form.contact-form")
+    assert contact["action"] == "https://formspree.example/f/xyz"
+    assert not page("contact/index.html").find("script", src=lambda s: s and "forms" in s)
+
+
+def test_zero_server_without_actions_offers_links(tmp_path):
+    page = build(tmp_path, FORMS_URL="", MAILCHIMP_FORM_ACTION="", CONTACT_FORM_ACTION="")
+    assert page("contact/index.html").select_one("main .contact-mailto a")["href"].startswith("mailto:")
+    assert not page("newsletter/index.html").select("main form.signup-form")
