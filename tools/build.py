@@ -94,7 +94,10 @@ def main(argv=None):
     overrides = {}
     for item in args.extra_settings:
         key, _, value = item.partition("=")
-        overrides[key] = json.loads(value)
+        try:
+            overrides[key] = json.loads(value)
+        except ValueError:  # a bare word, as Pelican's -e allows: a string
+            overrides[key] = value
     problems = build(args.settings, args.content, args.output, overrides)
     if problems:
         print(f"\nBuild FAILED with {len(problems)} problem(s):", file=sys.stderr)

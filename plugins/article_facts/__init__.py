@@ -1,6 +1,10 @@
-"""Facts the theme shows about each post and page, worked out once at build
-time: reading time, a plain-text meta description, and the cover image's
-size (so the browser reserves its space and the layout never shifts).
+"""Facts the theme shows about each post and page: reading time, a
+plain-text meta description, and the cover image's size (so the browser
+reserves its space and the layout never shifts).
+
+Each is worked out the first time a template asks and then kept, so the
+work happens while pages render (on every core, see parallel_writer), not
+while Pelican reads the content one file at a time.
 
 Adds to every article and page:
   word_count        words in the text
@@ -13,35 +17,47 @@ Adds to every article and page:
 """
 
 from datetime import datetime
+from functools import cached_property
 
-from pelican import signals
 from pelican.contents import Article, Page
 
 from .cover import cover_of
 from .text import plain_text, shorten, word_count
 
 
-def add_facts(content):
-    if not isinstance(content, (Article, Page)):
-        return
-    settings = content.settings
-    body = content._content or ""
-    per_minute = settings.get("READING_WORDS_PER_MINUTE", 230)
-    content.word_count = word_count(body)
-    content.reading_time = max(1, round(content.word_count / per_minute))
-    source = content.metadata.get("summary") or body
-    limit = settings.get("META_DESCRIPTION_LENGTH", 160)
-    content.description = shorten(plain_text(source), limit)
-    content.cover = cover_of(content.metadata, settings["PATH"])
+def _word_count(content):
+    return word_count(content._content or "")
+
+
+def _reading_time(content):
+    per_minute = content.settings.get("READING_WORDS_PER_MINUTE", 230)
+    return max(1, round(content.word_count / per_minute))
+
+
+def _description(content):
+    source = content.metadata.get("summary") or content._content or ""
+    return shorten(plain_text(source), content.settings.get("META_DESCRIPTION_LENGTH", 160))
+
+
+def _cover(content):
+    return cover_of(content.metadata, content.settings["PATH"])
+
+
+def _scheduled(content):
+    # Pelican makes a future-dated post a draft when WITH_FUTURE_DATES is
+    # off; the date alone says it is scheduled.
     date = getattr(content, "date", None)
-    # Pelican turns a future-dated post into a draft after this signal, when
-    # WITH_FUTURE_DATES is off; the date alone says it is scheduled.
-    content.scheduled = bool(date) and date > _now(date)
+    now = datetime.now(date.tzinfo) if date and date.tzinfo else datetime.now()
+    return bool(date) and date > now
 
 
-def _now(date):
-    return datetime.now(date.tzinfo) if date.tzinfo else datetime.now()
+FACTS = {"word_count": _word_count, "reading_time": _reading_time,
+         "description": _description, "cover": _cover, "scheduled": _scheduled}
 
 
 def register():
-    signals.content_object_init.connect(add_facts)
+    for cls in (Article, Page):
+        for name, compute in FACTS.items():
+            fact = cached_property(compute)
+            fact.__set_name__(cls, name)
+            setattr(cls, name, fact)

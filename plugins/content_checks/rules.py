@@ -16,6 +16,8 @@ KNOWN_KEYS = {
     "url": "URL", "description": "Description",
 }
 STATUSES = {"draft", "published", "hidden"}
+# Keys Pelican adds itself; never a writer's typo.
+INTERNAL_KEYS = {"reader"}
 LINK = re.compile(r"""(?:href|src)\s*=\s*["']\{(filename|static|attach)\}([^"'#?]+)""")
 
 
@@ -30,7 +32,7 @@ def check_content(content, settings):
     if not str(meta.get("title", "")).strip():
         problem("title", "Title is missing or empty")
     for key in meta:
-        if key not in KNOWN_KEYS:
+        if key not in KNOWN_KEYS and key not in INTERNAL_KEYS:
             guess = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.8)
             if guess:
                 problem(key, f"unknown front-matter key '{_spelled(path, key)}', "

@@ -9,8 +9,9 @@ out exactly as a serial build writes it. Warnings logged in a worker are
 passed back and logged again in the main process, so a strict build still
 sees them.
 
-Pages whose source was saved in the last minute are written first, by the
-main process: in the live preview the page being edited lands soonest.
+Feeds are deferred and shared out the same way. A page whose source was
+saved after the page was last written is written at once instead, when
+Pelican asks for it: in the live preview the page being edited lands soonest.
 
 Settings:
   PARALLEL_WRITERS      processes that render pages; default: the number of

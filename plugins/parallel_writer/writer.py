@@ -3,17 +3,19 @@
 import json
 import logging
 import os
-import time
 
 from pelican.writers import Writer
 
 log = logging.getLogger(__name__)
 _pending = []          # the DeferredWriter of the current build, if any
-RECENT_SECONDS = 60
 
 
 class DeferredWriter(Writer):
-    """Records write_file calls; flush() renders them. Feeds are written at once."""
+    """Records write_file and write_feed calls; flush() carries them out.
+
+    A page whose source was saved since the page was last written is
+    written at once, when Pelican asks for it: in the live preview the page
+    being edited is on disk before the rest of the site is rendered."""
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
@@ -21,11 +23,22 @@ class DeferredWriter(Writer):
         _pending[:] = [self]
 
     def write_file(self, name, *args, **kwargs):
-        if name:
+        if not name:
+            return
+        if _edited_since_written(os.path.join(self.output_path, name), kwargs):
+            Writer.write_file(self, name, *args, **kwargs)
+        else:
             self.jobs.append((name, args, kwargs))
 
+    def write_feed(self, elements, context, path=None, *args, **kwargs):
+        # Pelican ignores the returned feed object when it writes to a path.
+        if path:
+            self.jobs.append((path, (elements, context, path, *args), dict(kwargs, _feed=True)))
+        else:
+            return Writer.write_feed(self, elements, context, path, *args, **kwargs)
+
     def flush(self):
-        jobs, self.jobs = _in_writing_order(self.jobs), []
+        jobs, self.jobs = self.jobs, []
         workers = self.settings.get("PARALLEL_WRITERS")
         workers = (os.cpu_count() or 1) if workers is None else int(workers)
         if workers < 2 or len(jobs) < self.settings.get("PARALLEL_WRITERS_MIN", 200):
@@ -47,7 +60,10 @@ class DeferredWriter(Writer):
 
     def _write(self, jobs):
         for name, args, kwargs in jobs:
-            Writer.write_file(self, name, *args, **kwargs)
+            if kwargs.pop("_feed", False):
+                Writer.write_feed(self, *args, **kwargs)
+            else:
+                Writer.write_file(self, name, *args, **kwargs)
 
     def _fork(self, share):
         read_end, write_end = os.pipe()
@@ -85,19 +101,15 @@ def flush_pending(_pelican):
         _pending.pop().flush()
 
 
-def _in_writing_order(jobs):
-    """Recently saved sources first; otherwise the order Pelican asked for."""
-    now = time.time()
-
-    def recent(job):
-        content = job[2].get("article") or job[2].get("page")
-        path = getattr(content, "source_path", None)
-        try:
-            return now - os.path.getmtime(path) < RECENT_SECONDS if path else False
-        except OSError:
-            return False
-
-    return sorted(jobs, key=lambda job: not recent(job))
+def _edited_since_written(output, kwargs):
+    """True when the page exists and its source is newer: an edit since the
+    last build. A first build (no page yet) keeps everything for the pool."""
+    content = kwargs.get("article") or kwargs.get("page")
+    source = getattr(content, "source_path", None)
+    try:
+        return bool(source) and os.path.getmtime(source) > os.path.getmtime(output)
+    except OSError:
+        return False
 
 
 def _split(jobs, workers):

@@ -25,6 +25,7 @@ Settings:
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def index(pelican):
     # an incremental build keeps every stale fragment it ever wrote.
     shutil.rmtree(os.path.join(output, "pagefind"), ignore_errors=True)
     command = [sys.executable, "-m", "pagefind", "--site", output, "--quiet",
-               *settings.get("SEARCH_PAGEFIND_ARGS", [])]
+               "--glob", _article_glob(settings), *settings.get("SEARCH_PAGEFIND_ARGS", [])]
     started = time.monotonic()
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -72,6 +73,12 @@ def index(pelican):
             f"search: Pagefind failed (exit {result.returncode}); is `pagefind[extended]` "
             f"installed from requirements.txt?\n{detail}")
     log.debug("search: indexed %s in %.1f s", output, time.monotonic() - started)
+
+
+def _article_glob(settings):
+    """Only article pages carry data-pagefind-body, so Pagefind need not read
+    the rest: "{date:%Y}/{date:%m}/{slug}/index.html" becomes "*/*/*/index.html"."""
+    return re.sub(r"\{[^}]*\}", "*", settings["ARTICLE_SAVE_AS"])
 
 
 def register():

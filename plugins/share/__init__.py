@@ -44,6 +44,7 @@ Front matter:
 """
 
 import logging
+from functools import cached_property
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pelican import signals
@@ -119,18 +120,31 @@ def _defaults(pelican):
         settings["SHARE_MASTODON_URL"] = settings["SHARE_MASTODON_SAVE_AS"].replace("index.html", "")
 
 
-def add_share_links(content):
-    if not isinstance(content, Article):
-        return
-    settings = content.settings
+def _share_url(article):
+    settings = article.settings
     origin = (settings.get("SITE_ORIGIN") or settings.get("SITEURL") or "").rstrip("/")
-    content.share_url = f"{origin}/{content.url}"
-    if str(content.metadata.get("share", "on")).strip().lower() in OFF:
-        content.share_links = []
-        return
-    content.share_links = share_links(content.share_url, str(content.title), settings)
+    return f"{origin}/{article.url}"
+
+
+def _share_links(article):
+    if str(article.metadata.get("share", "on")).strip().lower() in OFF:
+        return []
+    return share_links(article.share_url, str(article.title), article.settings)
+
+
+def _check_networks(pelican):
+    unknown = [n for n in pelican.settings["SHARE_NETWORKS"] if n not in NETWORKS]
+    if unknown:
+        raise ShareSettingsError(f"SHARE_NETWORKS: unknown network '{unknown[0]}' "
+                                 f"(known: {', '.join(NETWORKS)})")
 
 
 def register():
+    # Worked out when a template first asks, so while pages render on every
+    # core rather than while Pelican reads the content.
+    for name, compute in (("share_url", _share_url), ("share_links", _share_links)):
+        attribute = cached_property(compute)
+        attribute.__set_name__(Article, name)
+        setattr(Article, name, attribute)
     signals.initialized.connect(_defaults)
-    signals.content_object_init.connect(add_share_links)
+    signals.initialized.connect(_check_networks)

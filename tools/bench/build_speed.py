@@ -102,6 +102,7 @@ def preview_edit_latency(workdir, repeat):
             latencies.append(time.perf_counter() - started)
             generation = _wait_generation(port, generation + 1, timeout=120)
             assert page.stat().st_mtime_ns != before
+            time.sleep(1.0)  # a writer reads the page before saving again
         return statistics.median(latencies), latencies
     finally:
         server.terminate()

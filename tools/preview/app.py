@@ -58,7 +58,11 @@ def create_app(output, forms_app=None, content=None):
             await response(scope, receive, send)
             return
         script = (RELOAD_SCRIPT % state.generation).encode()
-        await site(scope, receive, _inject_reload(send, script))
+        # Always send the file: a rebuild within the same second as the last
+        # one keeps Last-Modified, and a 304 would show the old page.
+        headers = [(k, v) for k, v in scope["headers"]
+                   if k not in (b"if-modified-since", b"if-none-match")]
+        await site(dict(scope, headers=headers), receive, _inject_reload(send, script))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -98,8 +102,10 @@ def _inject_reload(send, script):
             headers = dict(message.get("headers", []))
             state["html"] = headers.get(b"content-type", b"").startswith(b"text/html")
             if state["html"]:
-                message = dict(message, headers=[(k, v) for k, v in message["headers"]
-                                                  if k not in (b"content-length", b"etag")])
+                message = dict(message, headers=[
+                    *[(k, v) for k, v in message["headers"]
+                      if k not in (b"content-length", b"etag", b"last-modified")],
+                    (b"cache-control", b"no-store")])
             state["start"] = message
             return
         if message["type"] == "http.response.body":
