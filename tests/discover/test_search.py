@@ -1,25 +1,15 @@
 """Pagefind search in real headless Chromium against the built site."""
 
-import functools
-import http.server
-import threading
-
 import pytest
 
 from tests.site.conftest import run_build
+from tests.support.browser import launch, serve_directory
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 # Occurs in exactly one sample post (content/posts/case-studies-that-sell-without-shouting.md).
 WORD = "accountancy"
 EXPECTED = "/2026/07/case-studies-that-sell-without-shouting/"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +20,14 @@ def served_site(tmp_path_factory):
     result = run_build("pelicanconf.py", output, siteurl="")
     assert result.returncode == 0, result.stderr + result.stdout
     assert (output / "pagefind" / "pagefind-ui.js").is_file()
-    handler = functools.partial(_Quiet, directory=str(output))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", output
-    server.shutdown()
-    server.server_close()
+    with serve_directory(output) as origin:
+        yield origin, output
 
 
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(p)
         yield browser
         browser.close()
 

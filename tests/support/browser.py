@@ -4,9 +4,11 @@ for tests that do what a visitor does."""
 import contextlib
 import functools
 import http.server
+import os
 import threading
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium by default; CI on other systems points CHROME_PATH elsewhere.
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach
 # Google's services, which this closed network refuses.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -15,12 +15,11 @@ import urllib.request
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.support.browser import launch
 from tests.support.servers import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SEED = "sales-and-marketing-sibling-rivalry"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 def status(url):
@@ -75,7 +74,7 @@ def preview(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
