@@ -13,9 +13,9 @@ export SITEURL
 
 .PHONY: html publish serve forms sync test bench clean newpost import-wordpress
 
-$(READY): requirements.txt forms/requirements.txt
+$(READY): requirements.txt forms/requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	touch $@
 
 html: $(READY)
