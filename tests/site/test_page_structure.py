@@ -32,8 +32,11 @@ def test_every_page_has_title_description_canonical_and_cards(site):
             assert tag and tag["content"].strip(), (where, prop)
         assert soup.find("meta", property="og:url")["content"] == canonical, where
         assert soup.find("meta", attrs={"name": "twitter:card"}), where
-        for script in soup.find_all("script", type="application/ld+json"):
-            json.loads(script.string)
+        scripts = soup.find_all("script", type="application/ld+json")
+        assert scripts, where
+        for script in scripts:
+            data = json.loads(script.string)
+            assert data["@context"] == "https://schema.org" and data["@type"], where
 
 
 def test_canonical_urls_are_unique(site):
