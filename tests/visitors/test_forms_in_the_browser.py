@@ -51,18 +51,25 @@ def page_for(stack, javascript):
     return context.new_page()
 
 
+def subscribe(stack, javascript, address, name=""):
+    """Open the Newsletter page, fill in the form as a visitor would, send it."""
+    page = page_for(stack, javascript)
+    page.goto(stack["site"] + "/newsletter/")
+    form = page.locator("main form.signup-form")
+    form.locator("input[name=email]").fill(address)
+    if name:
+        form.locator("input[name=name]").fill(name)
+    form.locator("input[name=consent]").check()
+    form.locator("button").click()
+    return page, form
+
+
 def signups(stack):
     return {row["email"]: row for row in rows(stack["db"], "select * from signups")}
 
 
 def test_signup_without_javascript_redirects_to_thanks_and_is_stored(stack):
-    page = page_for(stack, javascript=False)
-    page.goto(stack["site"] + "/newsletter/")
-    form = page.locator("main form.signup-form")
-    form.locator("input[name=email]").fill("NoScript.Reader@Example.com")
-    form.locator("input[name=name]").fill("Nora")
-    form.locator("input[name=consent]").check()
-    form.locator("button").click()
+    page, _ = subscribe(stack, False, "NoScript.Reader@Example.com", name="Nora")
     page.wait_for_url(stack["site"] + "/newsletter/thanks/")
     assert "Thanks for subscribing" in page.locator("h1").inner_text()
     row = signups(stack)["noscript.reader@example.com"]
@@ -71,12 +78,7 @@ def test_signup_without_javascript_redirects_to_thanks_and_is_stored(stack):
 
 
 def test_signup_with_javascript_shows_the_result_in_the_page(stack):
-    page = page_for(stack, javascript=True)
-    page.goto(stack["site"] + "/newsletter/")
-    form = page.locator("main form.signup-form")
-    form.locator("input[name=email]").fill("script.reader@example.com")
-    form.locator("input[name=consent]").check()
-    form.locator("button").click()
+    page, form = subscribe(stack, True, "script.reader@example.com")
     status = form.locator(".form-status")
     status.filter(has_text="confirm").wait_for()
     assert status.get_attribute("role") == "status"
@@ -86,12 +88,7 @@ def test_signup_with_javascript_shows_the_result_in_the_page(stack):
 
 
 def test_signup_error_with_javascript_marks_the_field_and_focuses_it(stack):
-    page = page_for(stack, javascript=True)
-    page.goto(stack["site"] + "/newsletter/")
-    form = page.locator("main form.signup-form")
-    form.locator("input[name=email]").fill("not-an-address")
-    form.locator("input[name=consent]").check()
-    form.locator("button").click()
+    page, form = subscribe(stack, True, "not-an-address")
     email_field = form.locator("input[name=email]")
     page.wait_for_function("document.activeElement && document.activeElement.name === 'email'")
     assert email_field.get_attribute("aria-invalid") == "true"
@@ -101,12 +98,7 @@ def test_signup_error_with_javascript_marks_the_field_and_focuses_it(stack):
 
 
 def test_signup_error_without_javascript_explains_it_on_the_error_page(stack):
-    page = page_for(stack, javascript=False)
-    page.goto(stack["site"] + "/newsletter/")
-    form = page.locator("main form.signup-form")
-    form.locator("input[name=email]").fill("not-an-address")
-    form.locator("input[name=consent]").check()
-    form.locator("button").click()
+    page, _ = subscribe(stack, False, "not-an-address")
     page.wait_for_url("**/form-error/**")
     assert page.url.endswith("#email-invalid")
     assert page.locator("li#email-invalid").is_visible()
