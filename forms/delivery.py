@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Iterator
 
+from . import mailchimp_sync
 from .outbox import Outbox, utcnow
 from .settings import Settings
 from .smtp_delivery import MessageReport, deliver_messages
@@ -118,13 +119,6 @@ def _sync_signups(settings: Settings, outbox: Outbox, report: DeliveryReport, dr
     if not settings.mailchimp_enabled:
         waiting = outbox.counts()["signups_pending"]
         report.skipped.append(f"mailchimp not configured, {waiting} signup(s) waiting")
-        return
-    try:
-        from . import mailchimp_sync  # optional module: delivery works without it
-    except ImportError as exc:
-        if exc.name not in (f"{__package__}.mailchimp_sync",):
-            raise
-        report.skipped.append("mailchimp sync not installed")
         return
     try:
         result = mailchimp_sync.sync_signups(outbox, settings, dry_run=dry_run, progress=progress)

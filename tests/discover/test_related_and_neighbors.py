@@ -82,12 +82,8 @@ def test_unknown_related_slug_fails_the_build_naming_the_file(tmp_path):
 
 
 def test_prev_next_follow_publication_order(awkward_site):
-    pages = []
-    for path in awkward_site.html_files():
-        soup = awkward_site.soup(path)
-        kind = soup.find("meta", property="og:type")
-        if kind and kind["content"] == "article":
-            pages.append((soup.find("time", class_="dt-published")["datetime"], path, soup))
+    pages = [(soup.find("time", class_="dt-published")["datetime"], path, soup)
+             for path, soup in awkward_site.article_pages()]
     pages.sort(key=lambda item: item[0])
     assert len(pages) >= 8
     for index, (_, path, soup) in enumerate(pages):

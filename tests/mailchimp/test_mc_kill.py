@@ -33,7 +33,6 @@ def in_flight(fake, kind):
     return [c for c in fake.calls if c.kind == kind and c.ended is None]
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 @pytest.mark.parametrize(
     "phase, path",
     [

@@ -33,6 +33,14 @@ class Site:
     def soup(self, relative):
         return BeautifulSoup((self.root / relative).read_text(encoding="utf-8"), "lxml")
 
+    def article_pages(self):
+        """(path, soup) for every article page: the ones whose og:type is article."""
+        for path in self.html_files():
+            soup = self.soup(path)
+            kind = soup.find("meta", property="og:type")
+            if kind and kind["content"] == "article":
+                yield path, soup
+
     def url_to_file(self, url):
         """The output file a site URL (absolute on SITEURL, or root-relative) serves."""
         path = url.split("#", 1)[0].split("?", 1)[0]
@@ -56,10 +64,4 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def articles(site):
     """Relative paths of every article page in the build."""
-    found = []
-    for path in site.html_files():
-        soup = site.soup(path)
-        kind = soup.find("meta", property="og:type")
-        if kind and kind["content"] == "article":
-            found.append(path.relative_to(site.root))
-    return found
+    return [path.relative_to(site.root) for path, _ in site.article_pages()]
