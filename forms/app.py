@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .outbox import Outbox
+from .queues import backlog, duration
 from .ratelimit import RateLimiter
 from .settings import Settings
 from .validation import (
@@ -294,8 +295,30 @@ async def preflight(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
+    """200 while the oldest undelivered item is younger than FORMS_HEALTH_MAX_AGE, else 503
+    (for uptime monitors), with the backlog and, when unhealthy, the reason in words."""
     service: FormsService = request.app.state.forms
-    return JSONResponse({"ok": True, "outbox": service.outbox.counts()})
+    try:
+        state = backlog(service.outbox)
+        counts = service.outbox.counts()
+    except sqlite3.Error as exc:
+        log.error("health: outbox unreadable: %s: %s", type(exc).__name__, exc)
+        return JSONResponse({"ok": False, "reason": "the outbox cannot be read"}, status_code=503)
+    limit = service.settings.health_max_age
+    body = {"ok": True, "outbox": counts, "backlog": state.as_dict(),
+            "max_age_seconds": limit}
+    age = state.oldest_age
+    if age is not None and age > limit:
+        oldest = state.oldest
+        body["ok"] = False
+        body["reason"] = (
+            f"the oldest undelivered item ({oldest.name}) has waited {duration(age)}, "
+            f"longer than FORMS_HEALTH_MAX_AGE ({duration(limit)}); "
+            f"{state.undelivered} item(s) undelivered, {state.errored} after errors. "
+            "Run `make outbox` on the server for the reasons."
+        )
+        return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def create_app(settings: Settings | None = None, *, prefix: str = "/api") -> Starlette:

@@ -1,7 +1,11 @@
 """One delivery run: outbox signups to Mailchimp, contact messages to SMTP, retention.
 
 The service's background worker and `make sync` (forms.sync) both call
-run_delivery(). Runs never overlap, even across processes: a run holds an
+run_delivery(); the worker waits out each item's backoff, a person's
+`make sync` passes ignore_backoff=True and tries everything pending now.
+Every report ends with the outbox's backlog (forms.queues): every item not yet
+delivered, deferred and failed ones included, the oldest one's age and the
+next retry time, so no summary can say "OK" over a stranded item. Runs never overlap, even across processes: a run holds an
 exclusive lock on the file `<FORMS_DB>.lock` (flock, released by the kernel if
 the process dies), which is also what lets a run safely retry a message left
 in 'sending' by a killed run.
@@ -14,11 +18,11 @@ import fcntl
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Iterator
 
 from . import mailchimp_sync
-from .outbox import Outbox, utcnow
+from .outbox import Outbox
+from .queues import Backlog, backlog, purge_delivered
 from .settings import Settings
 from .smtp_delivery import MessageReport, deliver_messages
 
@@ -45,14 +49,18 @@ class DeliveryReport:
     dry_run: bool = False
     errors: list[str] = field(default_factory=list)  # run-level errors (a crashed step)
     totals: dict[str, int] = field(default_factory=dict)  # outbox counts after the run
+    backlog: Backlog | None = None  # what is still undelivered after the run
 
     @property
     def ok(self) -> bool:
-        """False if this run failed anything permanently or left work pending after errors."""
+        """False if this run failed anything, or anything in the outbox is still
+        undelivered because of an error (deferred or failed, in this run or before)."""
         s, m = self.signups, self.messages
         if self.errors or s.failed or m.failed or s.ok is False:
             return False
         if (s.errors and s.pending) or m.deferred:
+            return False
+        if self.backlog is not None and self.backlog.errored and not self.dry_run:
             return False
         return not self.busy
 
@@ -68,9 +76,8 @@ class DeliveryReport:
             parts.append("(" + "; ".join(self.skipped) + ")")
         if self.busy:
             parts.append("(another delivery run is in progress)")
-        stuck = {k: v for k, v in self.totals.items() if k.endswith("_failed") and v}
-        if stuck:  # failures of earlier runs stay visible until requeued
-            parts.append("(in the outbox: " + ", ".join(f"{k}={v}" for k, v in stuck.items()) + ")")
+        if self.backlog is not None:  # failures of earlier runs stay visible until requeued
+            parts.append("| outbox: " + self.backlog.summary() + " |")
         parts.append("OK" if self.ok else "FAILED")
         return " ".join(parts)
 
@@ -98,30 +105,37 @@ def delivery_lock(outbox: Outbox, wait: float = 0.0) -> Iterator[bool]:
 
 def run_delivery(
     settings: Settings, outbox: Outbox, *, dry_run: bool = False, wait: float = 0.0,
-    progress=None,
+    progress=None, ignore_backoff: bool = False,
 ) -> DeliveryReport:
     report = DeliveryReport(dry_run=dry_run)
     with delivery_lock(outbox, wait) as held:
         if not held:
             report.busy = True
+            report.backlog = backlog(outbox)
             return report
-        _sync_signups(settings, outbox, report, dry_run, progress)
-        _send_messages(settings, outbox, report, dry_run)
-        if not dry_run and settings.contact_retention_days > 0:
-            cutoff = utcnow() - timedelta(days=settings.contact_retention_days)
-            report.deleted = outbox.delete_delivered_older_than(cutoff)
+        if not dry_run:
+            # An erased person's rows brought back by a restored backup never leave.
+            from .erasure import scrub_outbox
+
+            scrub_outbox(settings, outbox, only_undelivered=True)
+        _sync_signups(settings, outbox, report, dry_run, progress, ignore_backoff)
+        _send_messages(settings, outbox, report, dry_run, ignore_backoff)
+        if not dry_run:
+            report.deleted = sum(purge_delivered(outbox, settings).values())
         report.totals = outbox.counts()
+        report.backlog = backlog(outbox)
     return report
 
 
 def _sync_signups(settings: Settings, outbox: Outbox, report: DeliveryReport, dry_run: bool,
-                  progress=None) -> None:
+                  progress=None, ignore_backoff: bool = False) -> None:
     if not settings.mailchimp_enabled:
         waiting = outbox.counts()["signups_pending"]
         report.skipped.append(f"mailchimp not configured, {waiting} signup(s) waiting")
         return
     try:
-        result = mailchimp_sync.sync_signups(outbox, settings, dry_run=dry_run, progress=progress)
+        result = mailchimp_sync.sync_signups(outbox, settings, dry_run=dry_run, progress=progress,
+                                             ignore_backoff=ignore_backoff)
     except Exception as exc:  # one failing step must not stop the contact mail
         error = settings.redact(f"mailchimp sync crashed: {type(exc).__name__}: {exc}")
         report.errors.append(error)
@@ -130,13 +144,15 @@ def _sync_signups(settings: Settings, outbox: Outbox, report: DeliveryReport, dr
     report.signups = _signup_report(result)
 
 
-def _send_messages(settings: Settings, outbox: Outbox, report: DeliveryReport, dry_run: bool) -> None:
+def _send_messages(settings: Settings, outbox: Outbox, report: DeliveryReport, dry_run: bool,
+                   ignore_backoff: bool = False) -> None:
     if not settings.smtp_enabled:
         waiting = outbox.counts()["messages_pending"]
         report.skipped.append(f"smtp not configured, {waiting} message(s) waiting")
         return
     try:
-        report.messages = deliver_messages(settings, outbox, dry_run=dry_run)
+        report.messages = deliver_messages(settings, outbox, dry_run=dry_run,
+                                           ignore_backoff=ignore_backoff)
     except Exception as exc:
         error = settings.redact(f"contact mail crashed: {type(exc).__name__}: {exc}")
         report.errors.append(error)

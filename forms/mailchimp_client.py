@@ -451,6 +451,26 @@ class MailchimpClient:
                 return None
             raise
 
+    def delete_member_permanent(self, email: str) -> bool:
+        """POST /lists/{id}/members/{hash}/actions/delete-permanent: erase the member
+        and their data for good (GDPR). Mailchimp then refuses to re-add the address
+        by API ("Forgotten Email Not Subscribed"). True if a member was deleted,
+        False if Mailchimp did not know the address (404)."""
+        h = subscriber_hash(email)
+        try:
+            self._call(
+                "delete_member_permanent",
+                f"POST /lists/{self.list_id}/members/{h}/actions/delete-permanent",
+                self._lists.delete_list_member_permanent,
+                self.list_id,
+                h,
+            )
+        except MailchimpPermanentError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     def list_segments(self, *, type: str = "static", page_size: int = 1000) -> list[dict]:
         """Every segment of the given type (all pages)."""
         out: list[dict] = []

@@ -82,9 +82,10 @@ class RetryPolicy:
         base = min(self.backoff_cap, self.backoff * (2 ** retry))
         return base * (0.5 + random.random() / 2)
 
-    def retry_at(self, now: datetime, attempts: int) -> datetime:
+    def retry_at(self, now: datetime, attempts: int, jitter: float = 0.2) -> datetime:
+        """The next run's time for a signup after `attempts` failed runs, spread by +-jitter."""
         delay = min(self.defer_cap, self.defer_base * (2 ** min(attempts, 30)))
-        return now + timedelta(seconds=delay)
+        return now + timedelta(seconds=delay * (1 + jitter * (2 * random.random() - 1)))
 
 
 @dataclass
@@ -497,6 +498,7 @@ def sync_signups(
     round_size: int = 5000,
     now: datetime | None = None,
     client: MailchimpClient | None = None,
+    ignore_backoff: bool = False,
 ) -> SyncReport:
     """Sync the outbox's due pending signups to Mailchimp; see the module docstring.
 
@@ -505,13 +507,15 @@ def sync_signups(
     progress(done, total) is called as work completes (units: member steps).
     Never raises for Mailchimp problems: they end up in the report (report.error
     for a run that could not proceed, e.g. a wrong API key).
+    ignore_backoff: take every pending signup, even those waiting out a retry
+    time (a person running `make sync` has just fixed the cause).
     """
     started = time.monotonic()
     report = SyncReport(dry_run=dry_run)
     config = MailchimpConfig.from_settings(settings)
     policy = retry or RetryPolicy()
     now = now or datetime.now(timezone.utc)
-    signups = outbox.pending_signups(now=now)
+    signups = outbox.pending_signups(now=now, ignore_backoff=ignore_backoff)
     report.signups = len(signups)
     members = _members_from(signups)
 

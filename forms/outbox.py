@@ -66,6 +66,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
         )""",
         "CREATE INDEX messages_due ON messages (status, next_attempt_at)",
     ),
+    # 2: find a person's messages by address (make person)
+    ("CREATE INDEX messages_email ON messages (email)",),
 ]
 
 SIGNUP_STATUSES = ("pending", "synced", "failed")
@@ -217,14 +219,15 @@ class Outbox:
         )
 
     def pending_signups(
-        self, limit: int | None = None, now: datetime | None = None
+        self, limit: int | None = None, now: datetime | None = None, *, ignore_backoff: bool = False
     ) -> list[Signup]:
-        """Signups waiting for sync whose retry time (if any) has come, oldest first."""
+        """Signups waiting for sync whose retry time (if any) has come, oldest first.
+        ignore_backoff: every pending signup, retry time or not (a person's `make sync`)."""
         rows = self._conn().execute(
             f"""SELECT {_SIGNUP_COLUMNS} FROM signups
-                WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                WHERE status = 'pending' AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?)
                 ORDER BY id LIMIT ?""",
-            (iso(now or utcnow()), -1 if limit is None else limit),
+            (int(ignore_backoff), iso(now or utcnow()), -1 if limit is None else limit),
         ).fetchall()
         return [
             Signup(id, email, name, bool(consent), source, ip, created, updated, attempts)
@@ -333,10 +336,10 @@ class Outbox:
         return message_pk
 
     def claim_due_messages(
-        self, limit: int | None = None, now: datetime | None = None
+        self, limit: int | None = None, now: datetime | None = None, *, ignore_backoff: bool = False
     ) -> list[Message]:
-        """Messages to send now: pending ones whose retry time has come, plus
-        any left in 'sending' by a run that was killed.
+        """Messages to send now: pending ones whose retry time has come (all pending
+        ones with ignore_backoff), plus any left in 'sending' by a run that was killed.
 
         Only call this while holding the delivery lock (forms.delivery), which
         guarantees no other live run owns a 'sending' row.
@@ -344,9 +347,10 @@ class Outbox:
         rows = self._conn().execute(
             f"""SELECT {_MESSAGE_COLUMNS} FROM messages
                 WHERE status = 'sending'
-                   OR (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
+                   OR (status = 'pending'
+                       AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?))
                 ORDER BY id LIMIT ?""",
-            (iso(now or utcnow()), -1 if limit is None else limit),
+            (int(ignore_backoff), iso(now or utcnow()), -1 if limit is None else limit),
         ).fetchall()
         return [
             Message(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], r[10])
@@ -427,3 +431,11 @@ class Outbox:
         if row is None:
             return None
         return {d[0]: v for d, v in zip(cursor.description, row)}
+
+
+if __name__ == "__main__":  # `python -m forms.outbox ...` is `make outbox`
+    import sys
+
+    from .outbox_cli import main
+
+    sys.exit(main())

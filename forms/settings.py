@@ -66,6 +66,9 @@ class Settings:
     contact_min_seconds: float = 3.0
     contact_retention_days: int = 30  # the privacy page promises 30 days; 0 keeps them
     subscribe_consent_required: bool = True
+    health_max_age: float = 3600.0  # /api/health is 503 once the oldest undelivered item is older
+    erasure_ledger: Path | None = None  # None: erasures.sqlite3 beside the outbox
+    erasure_salt: str = field(default="", repr=False)
 
     mailchimp_api_key: str = field(default="", repr=False)
     mailchimp_list_id: str = ""
@@ -91,6 +94,10 @@ class Settings:
         if not db_path.is_absolute():
             db_path = PROJECT_ROOT / db_path
         smtp_port = _int(env, "SMTP_PORT", 587)
+        ledger = _str(env, "FORMS_ERASURE_LEDGER")
+        ledger_path = Path(ledger) if ledger else None
+        if ledger_path is not None and not ledger_path.is_absolute():
+            ledger_path = PROJECT_ROOT / ledger_path
         origins = tuple(
             o.strip().rstrip("/") for o in _str(env, "FORMS_ALLOWED_ORIGINS").split(",") if o.strip()
         )
@@ -108,6 +115,9 @@ class Settings:
             contact_min_seconds=_float(env, "CONTACT_MIN_SECONDS", 3.0),
             contact_retention_days=_int(env, "CONTACT_RETENTION_DAYS", 30),
             subscribe_consent_required=_bool(env, "SUBSCRIBE_CONSENT_REQUIRED", True),
+            health_max_age=_float(env, "FORMS_HEALTH_MAX_AGE", 3600.0),
+            erasure_ledger=ledger_path,
+            erasure_salt=env.get("FORMS_ERASURE_SALT", ""),
             mailchimp_api_key=_str(env, "MAILCHIMP_API_KEY"),
             mailchimp_list_id=_str(env, "MAILCHIMP_LIST_ID"),
             mailchimp_api_root=_str(env, "MAILCHIMP_API_ROOT").rstrip("/"),
@@ -126,10 +136,15 @@ class Settings:
 
     def redact(self, text: str) -> str:
         """`text` with every secret value replaced, for logs and error reports."""
-        for secret in (self.mailchimp_api_key, self.smtp_password):
+        for secret in (self.mailchimp_api_key, self.smtp_password, self.erasure_salt):
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+    @property
+    def ledger_path(self) -> Path:
+        """The erasure ledger (forms.erasure): FORMS_ERASURE_LEDGER, or beside the outbox."""
+        return Path(self.erasure_ledger or self.db_path.with_name("erasures.sqlite3"))
 
     @property
     def mailchimp_enabled(self) -> bool:

@@ -13,7 +13,10 @@ recorded it. Both copies carry the same Message-ID (fixed when the message was
 stored), so mail clients and the receiving server can recognise the resend.
 
 Failures: connection problems, timeouts and 4xx replies defer the message
-(exponential backoff, 1 minute doubling up to 1 hour; it stays pending).
+(exponential backoff, 1 minute doubling up to 1 hour, with +-20% jitter so
+retries after an outage do not arrive all at once; it stays pending). A
+person's `make sync` passes ignore_backoff=True and tries every pending
+message at once; the worker waits out the backoff.
 A 5xx reply to the message's own transaction marks it failed, with the reply.
 A 5xx while connecting or logging in is a configuration problem, not the
 message's: those messages are deferred too.
@@ -22,6 +25,7 @@ message's: those messages are deferred too.
 from __future__ import annotations
 
 import logging
+import random
 import smtplib
 import socket
 import ssl
@@ -64,9 +68,11 @@ class _Permanent(Exception):
         self.reply = reply
 
 
-def backoff(attempts: int) -> timedelta:
-    """Delay before the next try after `attempts` failed tries: 1, 2, 4 ... 60 minutes."""
-    return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP))
+def backoff(attempts: int, jitter: float = 0.2) -> timedelta:
+    """Delay before the next try after `attempts` failed tries: 1, 2, 4 ... 60 minutes,
+    each spread by +-jitter."""
+    base = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+    return timedelta(seconds=base * (1 + jitter * (2 * random.random() - 1)))
 
 
 def compose(settings: Settings, msg: Message) -> EmailMessage:
@@ -164,11 +170,13 @@ def _refused(smtp: smtplib.SMTP, code: int, reply: bytes | str):
 
 
 def deliver_messages(
-    settings: Settings, outbox: Outbox, *, dry_run: bool = False, now: datetime | None = None
+    settings: Settings, outbox: Outbox, *, dry_run: bool = False, now: datetime | None = None,
+    ignore_backoff: bool = False,
 ) -> MessageReport:
-    """Send every due contact message once. Call with the delivery lock held."""
+    """Send every due contact message once (every pending one with ignore_backoff).
+    Call with the delivery lock held."""
     report = MessageReport()
-    due = outbox.claim_due_messages(now=now)
+    due = outbox.claim_due_messages(now=now, ignore_backoff=ignore_backoff)
     if not due:
         return report
     if dry_run:

@@ -2,10 +2,16 @@
 
     python -m forms.sync [--dry-run] [--retry-failed] [--wait SECONDS]
 
-Prints one summary line; on a terminal, a progress bar while signups go to
-Mailchimp; with --dry-run, each signup and message that would be sent.
-Exit status: 0 all delivered (or nothing to do),
-1 something failed or stays pending after an error, 2 bad configuration.
+A person runs this after fixing a cause, so it ignores backoff: every pending
+item is tried now, deferred ones included (the service's worker keeps its
+backoff and jitter). Prints one summary line that ends with the outbox's
+backlog: every item still undelivered (deferred and failed ones included),
+the oldest one's age and the next retry time. On a terminal, a progress bar
+while signups go to Mailchimp; with --dry-run, each signup and message that
+would be sent.
+Exit status: 0 nothing undelivered because of an error (items waiting only
+because Mailchimp or SMTP is not configured do not count), 1 something failed
+or anything in the outbox is deferred or failed, 2 bad configuration.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             _show_what_would_be_sent(settings, outbox)
         with _progress_bar(enabled=sys.stderr.isatty() and not args.dry_run) as progress:
             report = run_delivery(settings, outbox, dry_run=args.dry_run, wait=args.wait,
-                                  progress=progress)
+                                  progress=progress, ignore_backoff=True)
     finally:
         outbox.close()
     print(report.summary())
@@ -58,12 +64,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _show_what_would_be_sent(settings: Settings, outbox: Outbox) -> None:
-    signups = outbox.pending_signups()
+    signups = outbox.pending_signups(ignore_backoff=True)
     where = "Mailchimp" if settings.mailchimp_enabled else "Mailchimp (not configured)"
     print(f"would send {len(signups)} signup(s) to {where}:")
     for signup in signups:
         print(f"  {signup.email}  FNAME={signup.name!r}  tag=source:{signup.source}")
-    messages = outbox.claim_due_messages()
+    messages = outbox.claim_due_messages(ignore_backoff=True)
     print(f"would email {len(messages)} contact message(s) to {settings.contact_to or '(CONTACT_TO not set)'}:")
     for message in messages:
         print(f"  from {message.name} <{message.email}>, {len(message.message)} characters")

@@ -1,9 +1,16 @@
-"""The background worker: runs delivery in a thread, on a timer and right after each submission."""
+"""The background worker: runs delivery in a thread, on a timer and right after each submission.
+
+It waits out each item's backoff (with jitter), unlike a person's `make sync`.
+Its log line is the delivery summary, backlog included; it is written after a
+run that did something, when the backlog changes, and at least every
+LOG_EVERY seconds while anything is undelivered.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from .delivery import run_delivery
 from .outbox import Outbox
@@ -14,6 +21,7 @@ log = logging.getLogger("forms.worker")
 # Under a burst of submissions, runs start at most this often (seconds); each
 # run takes everything pending, so batching costs no delivery, only CPU.
 MIN_GAP = 0.5
+LOG_EVERY = 300.0
 
 
 class Worker:
@@ -28,6 +36,8 @@ class Worker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task | None = None
+        self._last_state: tuple | None = None
+        self._last_logged = 0.0
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="forms-worker")
@@ -66,5 +76,15 @@ class Worker:
             self.runs += 1
         if report.busy:
             log.debug("delivery run skipped: another run holds the lock")
-        elif not report.ok or report.signups.sent or report.messages.sent:
-            log.info("%s", report.summary())
+            return
+        s, m, b = report.signups, report.messages, report.backlog
+        state = None if b is None else tuple(
+            (q.name, q.waiting, q.sending, q.deferred, q.failed) for q in b.queues)
+        now = time.monotonic()
+        did_something = s.sent or s.updated or s.failed or m.sent or m.failed or m.deferred or report.errors
+        overdue = b is not None and b.undelivered and now - self._last_logged >= LOG_EVERY
+        if did_something or state != self._last_state or overdue:
+            level = logging.INFO if report.ok else logging.WARNING
+            log.log(level, "%s", report.summary())
+            self._last_logged = now
+        self._last_state = state

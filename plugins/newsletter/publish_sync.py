@@ -19,12 +19,18 @@ def run_publish_sync(environ=os.environ):
     if not os.path.exists(settings.db_path):
         log.info("Newsletter sync skipped: no outbox at %s on this host.", settings.db_path)
         return None
+    from forms.queues import backlog
+
     outbox = Outbox(settings.db_path)
     try:
         report = sync_signups(outbox, settings)
+        state = backlog(outbox)
     finally:
         outbox.close()
-    print(f"Newsletter sync: {report.summary()}")
+    print(f"Newsletter sync: {report.summary()} | outbox: {state.summary()}")
+    if state.errored:
+        log.warning("Newsletter sync: %d outbox item(s) undelivered after errors; see `make outbox`",
+                    state.errored)
     if report.error:
         log.error("Newsletter sync failed: %s", report.error)
     return report

@@ -9,6 +9,8 @@ Mailchimp.  It models the parts of the API the newsletter sync uses:
     POST /3.0/lists/{list_id}                       batch subscribe (<= 500 members)
     GET  /3.0/lists/{list_id}/members/{hash}        one member
     PUT  /3.0/lists/{list_id}/members/{hash}        add or update (status_if_new)
+    POST /3.0/lists/{list_id}/members/{hash}/actions/delete-permanent
+                                                    erase a member for good (204, or 404)
     GET  /3.0/lists/{list_id}/segments              paginated (count default 10, max 1000)
     POST /3.0/lists/{list_id}/segments              create a static segment (a tag)
     POST /3.0/lists/{list_id}/segments/{seg_id}     batch add/remove (<= 500 each)
@@ -29,6 +31,9 @@ with Mailchimp's behaviour where it matters for correctness:
 * Addresses at ``invalid_domains`` are rejected as fake-looking ("Invalid
   Resource"), ``compliance_emails`` as "Member In Compliance State",
   ``forgotten_emails`` as "Forgotten Email Not Subscribed".
+* delete-permanent removes the member, its tags and its data, answers 204 with
+  no body, and puts the address on ``forgotten_emails``: like Mailchimp, the
+  API refuses to add it again. An unknown hash is 404.
 
 Tests inspect the state (``members``, ``segments``, ``member(email)``,
 ``calls``), pre-seed it (``seed_member``), and inject faults at runtime
@@ -123,6 +128,8 @@ def _kind(method: str, path: str) -> str:
         return {"POST": "batch_subscribe", "GET": "get_list"}.get(method, "other")
     if len(parts) == 4 and parts[2] == "members":
         return {"PUT": "put_member", "GET": "get_member"}.get(method, "other")
+    if len(parts) == 6 and parts[2] == "members" and parts[4:] == ["actions", "delete-permanent"]:
+        return "delete_member_permanent" if method == "POST" else "other"
     if len(parts) == 3 and parts[2] == "segments":
         return {"GET": "list_segments", "POST": "create_segment"}.get(method, "other")
     if len(parts) == 4 and parts[2] == "segments":
@@ -155,6 +162,7 @@ class FakeMailchimp:
         self.changed = threading.Condition(self.lock)
         self.members: dict[str, dict] = {}  # subscriber hash -> member
         self.segments: dict[int, dict] = {}  # id -> {"id", "name", "members": set(hash)...}
+        self.deleted_permanently: list[str] = []  # hashes, in order
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.in_flight = 0
@@ -351,6 +359,10 @@ class FakeMailchimp:
                 return 200, self._member_json(m)
             if len(rest) == 2 and rest[0] == "members" and method == "PUT":
                 return 200, self._put_member(rest[1], body)
+            if (len(rest) == 4 and rest[0] == "members" and rest[2:] == ["actions", "delete-permanent"]
+                    and method == "POST"):
+                self._delete_permanent(rest[1])
+                return 204, None
             if rest == ["segments"] and method == "GET":
                 return 200, self._list_segments(query)
             if rest == ["segments"] and method == "POST":
@@ -573,6 +585,15 @@ class FakeMailchimp:
                              body.get("timestamp_signup"))
         return self._member_json(m)
 
+    def _delete_permanent(self, h: str) -> None:
+        member = self.members.pop(h, None)
+        if member is None:
+            raise ApiError(404, "Resource Not Found", "The requested resource could not be found.")
+        for seg in self.segments.values():
+            seg["members"].discard(h)
+        self.forgotten_emails.add(member["email_address"].lower())
+        self.deleted_permanently.append(h)
+
     # segments
 
     def _create_segment(self, name: str) -> dict:
@@ -776,6 +797,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as e:
             status, payload = e.status, None
             problem = e
+        if status == 204 and fault is None:
+            if delay_after:
+                time.sleep(delay_after)
+            return self._send(call, 204, b"", None)
         if delay_after:
             time.sleep(delay_after)
         if fault is not None:  # an "after" fault: the request took effect, the reply is lost
@@ -827,7 +852,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             if content_type:
                 self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
+            if status != 204:  # a 204 has no body and no Content-Length
+                self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if data:
                 self.wfile.write(data)

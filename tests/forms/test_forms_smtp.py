@@ -171,7 +171,8 @@ def test_server_down_defers_with_backoff(outbox):
     assert row["status"] == "pending" and row["attempts"] == 1
     assert "cannot connect" in row["last_error"]
     retry_at = datetime.fromisoformat(row["next_attempt_at"])
-    assert before + timedelta(seconds=59) <= retry_at <= before + timedelta(seconds=62)
+    # one minute, spread by +-20% jitter
+    assert before + timedelta(seconds=47) <= retry_at <= before + timedelta(seconds=74)
     # not due yet: the next run does not try again
     report = run_delivery(settings, outbox)
     assert report.messages.deferred == 0 and outbox.message_row(pk)["attempts"] == 1
@@ -180,8 +181,14 @@ def test_server_down_defers_with_backoff(outbox):
 
 
 def test_backoff_doubles_and_is_capped():
-    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
-    assert backoff(7).total_seconds() == 3600 and backoff(50).total_seconds() == 3600
+    assert [backoff(n, jitter=0).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+    assert backoff(7, jitter=0).total_seconds() == 3600 and backoff(50, jitter=0).total_seconds() == 3600
+
+
+def test_backoff_is_jittered_within_20_percent():
+    delays = {backoff(3).total_seconds() for _ in range(200)}
+    assert len(delays) > 150  # spread out, not one value
+    assert min(delays) >= 240 * 0.8 and max(delays) <= 240 * 1.2
 
 
 def test_4xx_defers(outbox):

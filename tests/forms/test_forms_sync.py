@@ -70,8 +70,9 @@ def test_sync_exit_1_on_permanent_failure(tmp_path):
         assert result.returncode == 1
         assert "failed=1" in result.stdout and "FAILED" in result.stdout
         again = run_sync(base_env(db, **smtp_env(controller)))
-        assert again.returncode == 0  # nothing failed in this run...
-        assert "messages_failed=1" in again.stdout  # ...but the old failure stays visible
+        # nothing failed in this run, but the old failure is still undelivered: not OK
+        assert again.returncode == 1
+        assert "undelivered=1 (messages: failed=1)" in again.stdout and "FAILED" in again.stdout
         handler.reply = None  # the problem is fixed; the failed message can go again
         result = run_sync(base_env(db, **smtp_env(controller)), "--retry-failed")
         assert result.returncode == 0, result.stdout + result.stderr

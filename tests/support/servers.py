@@ -74,14 +74,20 @@ class FormsServer:
                 with urllib.request.urlopen(self.url + "/api/health", timeout=1) as resp:
                     if resp.status == 200:
                         return self
+            except urllib.error.HTTPError:
+                return self  # it answers (503: an old backlog in the outbox it was given)
             except (urllib.error.URLError, ConnectionError, socket.timeout):
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"forms server did not answer /api/health: {self.log()}")
 
     def health(self) -> dict:
-        with urllib.request.urlopen(self.url + "/api/health", timeout=5) as resp:
-            return json.load(resp)
+        """The health body, whatever the status; the status is in ["_status"]."""
+        try:
+            with urllib.request.urlopen(self.url + "/api/health", timeout=5) as resp:
+                return {**json.load(resp), "_status": resp.status}
+        except urllib.error.HTTPError as exc:
+            return {**json.load(exc), "_status": exc.code}
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
