@@ -24,6 +24,7 @@ ERRORS: dict[str, str] = {
     "message-too-long": "Shorten your message to 5,000 characters or fewer.",
     "too-many-links": "Your message contains too many links. Remove some and send it again.",
     "header-injection": "Names and email addresses cannot contain line breaks.",
+    "name-invalid": "Remove the invisible control characters from your name.",
     "too-fast": "That was quicker than anyone can type. Wait a few seconds, then send it again.",
     "too-large": "The form is too large to accept. Shorten your message and try again.",
     "rate-limited": "Too many submissions from your address. Wait a minute, then try again.",
@@ -132,7 +133,7 @@ def _name(raw: str, errors: dict[str, str], required: bool) -> str:
     elif required and not value:
         errors["name"] = "name-missing"
     elif _CONTROL.search(value):
-        errors["name"] = "header-injection"
+        errors["name"] = "name-invalid"
     return value
 
 
@@ -165,7 +166,8 @@ def validate_contact(
     errors: dict[str, str] = {}
     name = _name(text(fields, "name"), errors, required=True)
     email = normalize_email(text(fields, "email"), errors)
-    message = text(fields, "message").strip()
+    # Browsers send a textarea's line breaks as CRLF: kept as LF, the one line end.
+    message = text(fields, "message").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not message:
         errors["message"] = "message-missing"
     elif len(message) > MESSAGE_MAX:
