@@ -31,6 +31,7 @@ class Queue:
     delivered_at: str = ""  # column with the delivery time ('' if none)
     describe: str = "''"  # SQL expression: a short label for listings (the address)
     email: str = "email"  # column with the person's address (erasure scrubs by it)
+    reason: str = "last_error"  # SQL expression: why the last attempt failed
     # Days a delivered item is kept before `make outbox ARGS=purge` deletes it; None: never.
     retention_days: Callable[[object], int | None] = lambda settings: None
 
@@ -40,6 +41,7 @@ QUEUES: list[Queue] = [
           describe="email"),
     Queue("messages", "messages", delivered="delivered", delivered_at="delivered_at",
           describe="name || ' <' || email || '>'",
+          reason="last_error || coalesce(': ' || nullif(smtp_reply, ''), '')",
           retention_days=lambda s: getattr(s, "contact_retention_days", 0) or None),
 ]
 
@@ -183,7 +185,7 @@ def items(outbox: Outbox, *, include_delivered: bool = False, queue_name: str | 
         where = "" if include_delivered else f"WHERE status != '{q.delivered}'"
         state = f"CASE WHEN status = '{q.delivered}' THEN 'delivered' ELSE {_state_sql(stamp)} END"
         for row in conn.execute(
-            f"SELECT id, {state}, {q.describe}, {q.since}, attempts, next_attempt_at, last_error "
+            f"SELECT id, {state}, {q.describe}, {q.since}, attempts, next_attempt_at, {q.reason} "
             f"FROM {q.table} {where} ORDER BY {q.since}, id"
         ):
             out.append(dict(zip(("id", "state", "who", "since", "attempts", "next_attempt",
@@ -198,7 +200,8 @@ def requeue(outbox: Outbox, queue_name: str | None = None, item_id: int | None =
     for q in QUEUES:
         if queue_name and q.name != queue_name:
             continue
-        sql = (f"UPDATE {q.table} SET status = 'pending', attempts = 0, next_attempt_at = NULL "
+        sql = (f"UPDATE {q.table} SET status = 'pending', attempts = 0, next_attempt_at = NULL, "
+               "last_error = NULL "
                f"WHERE status IN ('failed', 'pending')"
                " AND (status = 'failed' OR next_attempt_at IS NOT NULL)")
         params: tuple = ()
