@@ -70,7 +70,8 @@ def test_list_shows_every_undelivered_item_with_its_reason(tmp_path):
     every = run(db, "list", "--all")
     assert "good@example.org" in every.stdout and "V4 <v4@example.com>" in every.stdout
     same = run(db, "list", module="forms.outbox")  # `python -m forms.outbox ...` works too
-    assert same.stdout == result.stdout or same.stdout.splitlines()[1:] == lines[1:]
+    assert same.returncode == 1 and same.stdout.startswith("outbox: undelivered=4 (")
+    assert [x for x in same.stdout.splitlines() if "reason:" in x] == [x for x in lines if "reason:" in x]
     data = json.loads(run(db, "--json").stdout)
     assert data["backlog"]["undelivered"] == 4 and data["backlog"]["with_errors"] == 3
     assert {(i["queue"], i["state"]) for i in data["items"]} == {
