@@ -46,6 +46,8 @@ DEFAULT_CONSENT_TEXT = "Signup form: consent box ticked"
 _LINK = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 # Control characters (C0 but tab/LF/CR, DEL, C1) and Unicode line/paragraph separators.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# What a mail client or terminal may show as a new line: CR, LF, VT, FF, NEL, U+2028/9.
+_LINE_BREAK = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]")
 _TRUE = {"on", "true", "1", "yes", "y", "checked"}
 
 
@@ -126,7 +128,7 @@ def normalize_email(raw: str, errors: dict[str, str], field: str = "email") -> s
 
 def _name(raw: str, errors: dict[str, str], required: bool) -> str:
     value = raw.strip()
-    if "\r" in value or "\n" in value:
+    if _LINE_BREAK.search(value):
         errors["name"] = "header-injection"
     elif len(value) > NAME_MAX:
         errors["name"] = "name-too-long"
