@@ -71,6 +71,7 @@ def test_smtp_outage_nothing_stranded_and_status_tells_the_truth(start_server, t
                .get("attempts", 0) >= 1, what="the worker to try message 2")
     wait_until(lambda: "undelivered=1 (messages: deferred=1)" in server.log(),
                what="the worker's log line to count the deferred message")
+    print("worker:", *[line for line in server.log().splitlines() if "forms.worker" in line], sep="\n")
     health = server.health()
     assert health["backlog"]["undelivered"] == 1
     assert health["backlog"]["queues"]["messages"]["deferred"] == 1
