@@ -4,9 +4,10 @@
     python -m forms.person erase EMAIL      delete it everywhere, print what was removed
     python -m forms.person scrub            re-apply every recorded erasure (after restoring a backup)
 
-The stores are the registry STORES: each has a name, export(ctx, email) and
-erase(ctx, email) (and, for local stores, addresses(ctx) for scrub). Adding a
-store is one entry. Erase records a salted hash of the address in the erasure
+The stores are the registry STORES: each has a name, export(ctx, email),
+erase(ctx, email, before=None) and, for local stores, addresses(ctx) for
+scrub (which calls erase with before=the erasure's time, so a signup made
+after the erasure survives). Adding a store is one entry. Erase records a salted hash of the address in the erasure
 ledger (forms.erasure) so a restored backup can be scrubbed again and no
 later sync brings the person back.
 
@@ -23,7 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .erasure import open_ledger, scrub_outbox
+from .erasure import open_ledger
 from .mailchimp_client import MailchimpClient, MailchimpConfig, MailchimpError
 from .outbox import Outbox, iso, utcnow
 from .settings import Settings
@@ -58,7 +59,9 @@ class StoreUnavailable(Exception):
 class Store:
     name: str
     export: Callable[[Context, str], Any]  # JSON-able data about the address (None/[]: nothing)
-    erase: Callable[[Context, str], Any]  # deletes it; returns what was removed (a count or a dict)
+    # erase(ctx, email, before=None) deletes it (with before, an ISO time: only what is dated
+    # no later); returns what was removed (a count of rows, or a dict)
+    erase: Callable[..., Any]
     addresses: Callable[[Context], Iterable[str]] | None = None  # every address held (scrub)
     note: str = ""  # said after erasing, e.g. what lies beyond our reach
 
@@ -73,8 +76,12 @@ def _rows(ctx: Context, table: str, email: str) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def _delete(ctx: Context, table: str, email: str) -> int:
-    return ctx.outbox._conn().execute(f"DELETE FROM {table} WHERE email = ?", (email,)).rowcount
+def _deleter(table: str, since: str) -> Callable[..., int]:
+    def erase(ctx: Context, email: str, before: str | None = None) -> int:
+        return ctx.outbox._conn().execute(
+            f"DELETE FROM {table} WHERE email = ? AND (? IS NULL OR {since} <= ?)",
+            (email, before, before)).rowcount
+    return erase
 
 
 def _all_addresses(table: str) -> Callable[[Context], Iterable[str]]:
@@ -97,7 +104,7 @@ def _mailchimp_export(ctx: Context, email: str) -> Any:
     return {k: v for k, v in member.items() if k != "_links"}
 
 
-def _mailchimp_erase(ctx: Context, email: str) -> Any:
+def _mailchimp_erase(ctx: Context, email: str, before: str | None = None) -> Any:
     client = ctx.mailchimp()
     if client is None:
         return {"not_checked": "Mailchimp is not configured"}
@@ -108,9 +115,9 @@ def _mailchimp_erase(ctx: Context, email: str) -> Any:
 
 
 STORES: list[Store] = [
-    Store("signups", lambda c, e: _rows(c, "signups", e), lambda c, e: _delete(c, "signups", e),
+    Store("signups", lambda c, e: _rows(c, "signups", e), _deleter("signups", "updated_at"),
           _all_addresses("signups")),
-    Store("messages", lambda c, e: _rows(c, "messages", e), lambda c, e: _delete(c, "messages", e),
+    Store("messages", lambda c, e: _rows(c, "messages", e), _deleter("messages", "created_at"),
           _all_addresses("messages"),
           note="contact messages already delivered by email are in the team inbox "
                "(CONTACT_TO): delete them there too"),
@@ -156,25 +163,31 @@ def erase(ctx: Context, email: str) -> Outcome:
 
 
 def scrub(ctx: Context) -> dict[str, int]:
-    """Erase again every address in the ledger still found in a store (a restored backup)."""
-    removed = scrub_outbox(ctx.settings, ctx.outbox)
+    """Erase again, in every local store, what a restored backup brought back of erased
+    addresses (rows dated up to each erasure); {store: rows}."""
+    removed: dict[str, int] = {}
     ledger = open_ledger(ctx.settings)
-    if ledger is not None:
-        try:
-            for store in STORES:
-                if store.addresses is None or store.name in removed:
-                    continue
-                for email in list(store.addresses(ctx)):
-                    if ledger.erased_at(email):
-                        removed[store.name] = removed.get(store.name, 0) + _count(store.erase(ctx, email))
-        finally:
-            ledger.close()
+    if ledger is None:
+        return removed
+    ctx.outbox._conn().execute("PRAGMA secure_delete = ON")
+    try:
+        for store in STORES:
+            if store.addresses is None:
+                continue
+            for email in list(store.addresses(ctx)):
+                erased = ledger.erased_at(email)
+                if erased:
+                    n = _count(store.erase(ctx, email, before=erased))
+                    if n:
+                        removed[store.name] = removed.get(store.name, 0) + n
+    finally:
+        ledger.close()
     _forget_on_disk(ctx.outbox)
     return removed
 
 
 def _count(value: Any) -> int:
-    return value if isinstance(value, int) else 1
+    return value if isinstance(value, int) else int(bool(value))
 
 
 def _forget_on_disk(outbox: Outbox) -> None:

@@ -156,6 +156,9 @@ def test_a_new_signup_after_erasure_is_new_consent_and_kept(world):
     assert row["status"] == "failed" and "permanently deleted" in row["last_error"]
     assert sync.returncode == 1 and "signups: failed=1" in sync.stdout
     assert fake.member(STORED) is None
+    scrub = run(env, "forms.person", "scrub")  # dated after the erasure: not scrubbed
+    assert scrub.returncode == 0 and "scrubbed 0 row(s)" in scrub.stdout
+    assert rows(world["db"], "SELECT name FROM signups WHERE email = ?", (STORED,)) == [{"name": "Erin"}]
 
 
 def test_erase_while_mailchimp_is_down_says_so_and_can_be_repeated(world):
