@@ -115,15 +115,14 @@ class _Index:
         the many that share one tag are taken in rank order, same category
         first, only when the multi-tag ones are not enough."""
         lists = [self.by_tag[t] for t in tags if t in self.by_tag]
-        seen, multi = set(), set()
-        for members in lists:
-            multi |= seen & members
-            seen |= members
-        seen.discard(own)
+        multi = _on_two_or_more(lists)
         multi.discard(own)
         shared = {n: sum(n in members for members in lists) for n in multi}
         chosen = sorted(multi, key=lambda n: (-shared[n], self.categories[n] != category, n))[:maximum]
+        seen = None
         if len(chosen) < maximum:
+            seen = set().union(*lists)
+            seen.discard(own)
             once = seen - multi
             same = set().union(*(self.by_tag_in_category.get((t, category), ()) for t in tags)) & once
             chosen += sorted(same)[:maximum - len(chosen)]
@@ -131,11 +130,28 @@ class _Index:
                 chosen += sorted(once - same)[:maximum - len(chosen)]
         if len(chosen) < maximum:  # same category, no tag in common
             for n in self.by_category.get(category, ()):
-                if n != own and n not in seen:
+                if n != own and n not in seen:  # `seen` is set: fewer than `maximum` shared a tag
                     chosen.append(n)
                     if len(chosen) == maximum:
                         break
         return chosen
+
+
+def _on_two_or_more(lists):
+    """The numbers found in at least two of the sets. Few tags: the pairwise
+    intersections, which never build the (large) union; many tags: one pass
+    that keeps the union so far."""
+    if len(lists) <= 4:
+        found = set()
+        for i, one in enumerate(lists):
+            for other in lists[i + 1:]:
+                found |= one & other
+        return found
+    found, so_far = set(), set()
+    for members in lists:
+        found |= so_far & members
+        so_far |= members
+    return found
 
 
 def _run(generator):
