@@ -33,7 +33,7 @@ CASES = {
     "missing-date": ("Title: No date\nCategory: Strategy\n\nBody.\n", ["Date is missing"]),
     "broken-attach-link": (GOOD_HEAD + "\nGet [the file]({attach}/images/no-such.pdf).\n",
                            ["{attach}", "no-such.pdf", ":6"]),
-    "unknown-shortcode": (GOOD_HEAD + "\n[gallery ids=\"1,2\"]\n", ["gallery"]),
+    "unknown-shortcode": (GOOD_HEAD + "\n[gallery ids=\"1,2\"]\n", ["line 6: unknown shortcode [gallery]"]),
 }
 
 
