@@ -49,16 +49,17 @@ def check_content(content, settings):
         found.append(Finding(path, f"{where}: {message}", advice=True))
 
     is_article = content.__class__.__name__ == "Article"
+    near = {key: difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=KEY_CUTOFF)
+            for key in meta if key not in KNOWN_KEYS and key not in INTERNAL_KEYS}
     if not str(meta.get("title", "")).strip():
-        error("title", "Title is missing or empty")
+        typo = next((key for key, guess in near.items() if guess == ["title"]), None)
+        error(typo or "title", "Title is missing or empty")
     if is_article and not getattr(content, "date", None):
         error("date", "Date is missing")
-    for key in meta:
-        if key not in KNOWN_KEYS and key not in INTERNAL_KEYS:
-            guess = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=KEY_CUTOFF)
-            if guess:
-                error(key, f"unknown front-matter key '{spelled(path, key)}', "
-                           f"did you mean {KNOWN_KEYS[guess[0]]}?")
+    for key, guess in near.items():
+        if guess:
+            error(key, f"unknown front-matter key '{spelled(path, key)}', "
+                       f"did you mean {KNOWN_KEYS[guess[0]]}?")
     status = str(meta.get("status", "published")).lower()
     if status not in STATUSES:
         error("status", f"Status '{meta['status']}' is not one of {', '.join(sorted(STATUSES))}")

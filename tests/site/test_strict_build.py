@@ -25,7 +25,7 @@ CASES = {
                             ["Image", "no-such-cover.svg", ":5"]),
     "misspelled-key": (GOOD_HEAD + "Sumary: short\n\nBody.\n", ["did you mean Summary?", ":5"]),
     "misspelled-title": ("Tittle: Typo\nDate: 2026-01-05\nCategory: Strategy\n\nBody.\n",
-                         [":1: unknown front-matter key 'Tittle', did you mean Title?", "Title is missing"]),
+                         [":1: unknown front-matter key 'Tittle', did you mean Title?", ":1: Title is missing"]),
     "near-miss-category": ("Title: X\nDate: 2026-01-05\nCategory: Stratgy\n\nBody.\n",
                            [":3: Category 'Stratgy' is a near miss of 'Strategy'", "did you mean Strategy?"]),
     "near-miss-category-case": ("Title: X\nDate: 2026-01-05\nCategory: strategy \n\nBody.\n",

@@ -71,3 +71,30 @@ def test_awkward_corpus_builds_like_serial_pelican(corpus, tmp_path):
     pages = list(fast.rglob("index.html"))
     assert len([p for p in pages if "generated-post-" in str(p)]) == 60
     assert differences(fast, serial) == []
+
+
+def test_real_blogs_read_as_pelican_reads_them(tmp_path):
+    """The 150 posts of two real Pelican blogs (tests/fixtures/pelican_blog)."""
+    import shutil
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for source in (ROOT / "tests" / "fixtures" / "pelican_blog").glob("*/*.m*d*"):
+        shutil.copy(source, posts / source.name)
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(tmp_path)})
+    files = sorted(str(p) for p in posts.iterdir())
+    assert len(files) == 150
+    serial = {path: readers.MarkdownReader(settings).read(path) for path in files}
+    prefetch.reset()
+    try:
+        prefetch.prefetch_all(settings, workers=2, minimum=40)
+        assert len(prefetch._state["results"]) == 150
+        fast = prefetch.PrefetchedMarkdownReader(settings)
+        for path in files:
+            content, metadata = fast.read(path)
+            assert content == serial[path][0], path
+            assert metadata.keys() == serial[path][1].keys(), path
+            for key, value in serial[path][1].items():
+                assert metadata[key] is value if value is readers._DISCARD else metadata[key] == value
+    finally:
+        prefetch.reset()
