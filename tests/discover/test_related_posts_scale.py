@@ -3,6 +3,7 @@ not with 2^tags: a WordPress import had a post with 45 tags, and indexing
 every subset of a post's tags took minutes."""
 
 import random
+import shutil
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -61,8 +62,6 @@ def test_posts_with_fifty_tags_cost_little():
 
 
 def test_a_post_with_fifty_tags_builds_in_under_five_seconds(tmp_path):
-    import shutil
-
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     tags = ", ".join(f"topic {n}" for n in range(50))

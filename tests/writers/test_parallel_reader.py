@@ -7,6 +7,8 @@ object is not iterable"). Checked on 60 posts (the pool starts at 40), file
 by file in one process and as whole builds against serial Pelican."""
 
 import json
+import shutil
+import sys
 
 import pytest
 from pelican import readers
@@ -16,7 +18,6 @@ from tests.site.conftest import ROOT
 from tests.writers.awkward_corpus import awkward_corpus
 from tests.writers.test_build_equivalence import build, differences, plugins_without_speedups
 
-import sys  # noqa: E402
 sys.path.insert(0, str(ROOT / "plugins"))
 from parallel_reader import prefetch  # noqa: E402
 
@@ -75,8 +76,6 @@ def test_awkward_corpus_builds_like_serial_pelican(corpus, tmp_path):
 
 def test_real_blogs_read_as_pelican_reads_them(tmp_path):
     """The 150 posts of two real Pelican blogs (tests/fixtures/pelican_blog)."""
-    import shutil
-
     posts = tmp_path / "posts"
     posts.mkdir()
     for source in (ROOT / "tests" / "fixtures" / "pelican_blog").glob("*/*.m*d*"):
