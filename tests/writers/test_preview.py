@@ -176,6 +176,17 @@ def test_advice_shows_over_the_page_and_the_site_still_builds(preview, browser):
         assert "Sibling Rivalry" in page.locator("h1").inner_text()  # the page itself, not an error page
         assert status(preview["url"])["ok"] is True
         assert any("zz-advice.md" in line for line in status(preview["url"])["advice"])
+        # Another post saved: the preview reads only that one from its content
+        # cache, and the advice about the first is still there.
+        seed = preview["content"] / "posts" / f"{SEED}.md"
+        original = seed.read_text(encoding="utf-8")
+        generation = status(preview["url"])["generation"]
+        try:
+            seed.write_text(original + "\nOne more line.\n", encoding="utf-8")
+            wait_for(lambda: status(preview["url"])["generation"] > generation)
+            assert any("zz-advice.md:4: Summary" in line for line in status(preview["url"])["advice"])
+        finally:
+            seed.write_text(original, encoding="utf-8")
     finally:
         post.unlink()
     page.wait_for_function("!document.querySelector('#preview-advice')", timeout=20000)
