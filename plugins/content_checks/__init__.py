@@ -48,12 +48,11 @@ def _collect(content):
 def _report(generators):
     # Pelican sends this once per build, after every generator has read its content.
     settings = generators[0].settings
-    contents = _everything(generators)
     findings = []
-    for content in contents:
+    for content in _seen:
         findings.extend(check_content(content, settings))
-    findings.extend(check_duplicate_slugs(contents))
-    articles = [c for c in contents if isinstance(c, Article) and getattr(c, "slug", None)]
+    findings.extend(check_duplicate_slugs(_seen))
+    articles = [c for c in _seen if isinstance(c, Article) and getattr(c, "slug", None)]
     findings.extend(near_miss_categories(articles, settings.get("CATEGORY_NEAR_MISS", CUTOFF)))
     _seen.clear()
     root = os.getcwd()
@@ -64,23 +63,6 @@ def _report(generators):
             advice_log.warning("%s", _relative(finding, root), extra={"advice": True})
     if errors:
         raise ContentError(f"{len(errors)} problem(s) in the content:\n  " + "\n  ".join(errors))
-
-
-# Where the generators keep what they read. A post loaded from the content
-# cache (the preview's) never passes content_object_init, so the lists are
-# read too: advice and near misses must cover every post on every build.
-_GROUPS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-           "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations")
-
-
-def _everything(generators):
-    found = {id(c): c for c in _seen}
-    for generator in generators:
-        for group in _GROUPS:
-            for content in getattr(generator, group, None) or ():
-                if isinstance(content, (Article, Page)):
-                    found.setdefault(id(content), content)
-    return sorted(found.values(), key=lambda c: c.source_path or "")
 
 
 def _relative(finding, root):

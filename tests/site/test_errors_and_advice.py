@@ -154,15 +154,3 @@ def test_errors_are_reported_together_with_advice(content, tmp_path):
     assert "AttributeError" not in result.stderr
     assert any("zz-long-summary.md:5" in a for a in advice_of(result))
 
-
-def test_advice_survives_the_content_cache(content, tmp_path):
-    """With Pelican's generator-layer cache, unchanged posts come back as
-    objects and are never announced again; the checks still see them."""
-    write(content, "zz-alt.md", GOOD_HEAD.format(title="Alt", category="Strategy")
-          + "\n![]({static}/images/sales-marketing-siblings.svg)\n")
-    cache = ["CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true", 'CONTENT_CACHING_LAYER="generator"',
-             f'CACHE_PATH="{tmp_path / "cache"}"']
-    for _ in range(2):
-        result = build(content, tmp_path / "out", *cache)
-        assert result.returncode == 0, result.stderr
-        assert [a for a in advice_of(result) if "zz-alt.md:6: image" in a], result.stderr
