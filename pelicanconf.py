@@ -135,8 +135,16 @@ NEWSLETTER_MAILCHIMP_FORM_ACTION = os.environ.get("MAILCHIMP_FORM_ACTION", "")
 CONTACT_FORM_ACTION = os.environ.get("CONTACT_FORM_ACTION", "")
 CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "hello@northwind.example")
 
-# Categories writers may use; an empty list allows any.
-CATEGORIES = ["Strategy", "Content", "Email", "Sales"]
+# Categories: any is allowed; a name that is a near miss of one in use
+# (Stratgy, strategy) fails the build. CATEGORIES = ["Strategy", ...] makes a
+# closed list. A post without one goes under DEFAULT_CATEGORY, never its
+# folder's name (set USE_FOLDER_AS_CATEGORY = True for that).
+CATEGORIES = []
+DEFAULT_CATEGORY = "General"
+USE_FOLDER_AS_CATEGORY = False
+# Advice (long Summary, image without alt text, ...) is printed and never
+# fails the build, unless this is True.
+ADVICE_FAILS_BUILD = False
 
 # Posts dated in the future stay drafts until a build on or after their date
 # (the scheduled CI build) publishes them.

@@ -1,7 +1,9 @@
 """Build the site strictly: `python -m tools.build [pelicanconf.py] [--content DIR] [--output DIR]`.
 
 Pelican logs a broken link, a post without a title or a bad date and carries
-on; here every warning fails the build. The build still runs to the end, so
+on; here every warning fails the build. Advice (plugins/content_checks: a
+long Summary, an image without alt text, ...) is printed after the build
+and fails it only when ADVICE_FAILS_BUILD is set. The build still runs to the end, so
 the writer sees every problem at once, each naming its file, without
 tracebacks (set BUILD_DEBUG=1 to see them).
 """
@@ -18,22 +20,30 @@ from pelican.log import init as init_pelican_logging
 from pelican.settings import read_settings
 
 
+ADVICE_HEADING = "Advice (the build does not fail on these):"
+
+
 class _Collector(logging.Handler):
-    """Keeps every warning and error the build logs."""
+    """Keeps every warning and error the build logs; advice apart."""
 
     def __init__(self):
         super().__init__(level=logging.WARNING)
         self.messages = []
+        self.advice = []
 
     def emit(self, record):
         message = record.getMessage()
+        if getattr(record, "advice", False):
+            self.advice.append(message)
+            return
         if record.exc_info and record.exc_info[1] is not None:
             message += f": {record.exc_info[1]}"
         self.messages.append(message)
 
 
-def build(settings_file="pelicanconf.py", content=None, output=None, overrides=None):
-    """Run one strict build; return the list of problems (empty when clean)."""
+def build(settings_file="pelicanconf.py", content=None, output=None, overrides=None, advice=None):
+    """Run one strict build; return the list of problems (empty when clean).
+    Advice, which never fails the build, is appended to `advice` if given."""
     override = {"DEBUG": True, **(overrides or {})}  # DEBUG: keep read errors' text
     if content:
         override["PATH"] = os.path.abspath(content)
@@ -49,6 +59,8 @@ def build(settings_file="pelicanconf.py", content=None, output=None, overrides=N
         collector.messages.append(f"{error.__class__.__name__}: {error}")
     finally:
         root.removeHandler(collector)
+    if advice is not None:
+        advice.extend(collector.advice)
     return collector.messages
 
 
@@ -98,7 +110,12 @@ def main(argv=None):
             overrides[key] = json.loads(value)
         except ValueError:  # a bare word, as Pelican's -e allows: a string
             overrides[key] = value
-    problems = build(args.settings, args.content, args.output, overrides)
+    advice = []
+    problems = build(args.settings, args.content, args.output, overrides, advice)
+    if advice:
+        print(f"\n{ADVICE_HEADING}", file=sys.stderr)
+        for line in advice:
+            print("  - " + line, file=sys.stderr)
     if problems:
         print(f"\nBuild FAILED with {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:

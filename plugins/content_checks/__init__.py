@@ -1,8 +1,24 @@
-"""Fail the build on content a reader should never see broken.
+"""Check every post and page as Pelican reads it: errors fail the build,
+advice is printed and never fails it.
 
-Every post and page is checked as Pelican reads it; the problems are gathered
-and reported together once all content is known, each naming its file (and
-line where the front matter has one), so a writer fixes them in one pass.
+Errors are what breaks the site or loses content: a missing Title, a bad
+Date, an unknown Status, a broken {filename}/{static}/{attach} link, a
+missing image, a duplicate slug, a key that is a near miss of a known key
+(`Tittle`: "did you mean Title?"), a category that is a near miss of one in
+use. Advice: a long Summary, an image in the text without alt text or on
+another host, a post without a Category. Unknown keys that are no near miss
+stay metadata for themes and plugins (Subtitle, Keywords, series, ...).
+
+Everything is gathered and reported once all content is read, each line
+naming its file (and line where it can), so a writer fixes all in one pass.
+Advice goes to the "northwind.advice" logger with record.advice set;
+tools.build prints it apart and the preview shows it over the page.
+
+Settings:
+  ADVICE_FAILS_BUILD      True makes advice fail the build too (default False)
+  CATEGORIES              a closed list of allowed categories; empty allows any
+  CATEGORY_NEAR_MISS      how alike two category names must be to be called a
+                          near miss (difflib ratio, default 0.88)
 """
 
 import logging
@@ -11,6 +27,7 @@ import os
 from pelican import readers, signals
 from pelican.contents import Article, Page
 
+from .categories import CUTOFF, near_miss_categories
 from .rules import check_content, check_duplicate_slugs
 
 
@@ -19,6 +36,7 @@ class ContentError(Exception):
 
 
 log = logging.getLogger(__name__)
+advice_log = logging.getLogger("northwind.advice")
 _seen = []
 
 
@@ -27,35 +45,53 @@ def _collect(content):
         _seen.append(content)
 
 
-def _report(pelican_or_generators):
-    # Only the last generator call matters: Pelican sends this once per build.
-    settings = _settings_of(pelican_or_generators)
-    problems = []
+def _report(generators):
+    # Pelican sends this once per build, after every generator has read its content.
+    settings = generators[0].settings
+    findings = []
     for content in _seen:
-        problems.extend(check_content(content, settings))
-    problems.extend(check_duplicate_slugs(_seen))
+        findings.extend(check_content(content, settings))
+    findings.extend(check_duplicate_slugs(_seen))
+    articles = [c for c in _seen if isinstance(c, Article) and getattr(c, "slug", None)]
+    findings.extend(near_miss_categories(articles, settings.get("CATEGORY_NEAR_MISS", CUTOFF)))
     _seen.clear()
-    if problems:
-        root = os.getcwd()
-        lines = [_relative(p, root) for p in problems]
-        raise ContentError(
-            f"{len(lines)} problem(s) in the content:\n  " + "\n  ".join(lines)
-        )
+    root = os.getcwd()
+    strict = bool(settings.get("ADVICE_FAILS_BUILD"))
+    errors = [_relative(f, root) for f in findings if strict or not f.advice]
+    for finding in findings:
+        if finding.advice and not strict:
+            advice_log.warning("%s", _relative(finding, root), extra={"advice": True})
+    if errors:
+        raise ContentError(f"{len(errors)} problem(s) in the content:\n  " + "\n  ".join(errors))
 
 
-def _settings_of(generators):
-    return generators[0].settings
-
-
-def _relative(problem, root):
-    path, message = problem
+def _relative(finding, root):
+    path = finding.path
     if os.path.abspath(path).startswith(root + os.sep):
         path = os.path.relpath(path, root)
-    return f"{path}{message}"
+    return f"{path}{finding.message}"
 
 
 def _reset(pelican):
     _seen.clear()
+
+
+# Pelican's own notices that this plugin reports better: a post without a
+# title or date (named here with its line), an image with an empty alt
+# (advice here, with the line, instead of a warning that fails the build).
+_REPLACED = {
+    "pelican.contents": "Skipping %s: could not find information about",
+    "pelican.readers": "Empty alt attribute for image",
+}
+
+
+class _ReplacedNotice(logging.Filter):
+    def __init__(self, prefix):
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record):
+        return not (isinstance(record.msg, str) and record.msg.startswith(self.prefix))
 
 
 def _name_fields_in_errors():
@@ -77,6 +113,10 @@ def _name_fields_in_errors():
 
 def register():
     _name_fields_in_errors()
+    for name, prefix in _REPLACED.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ReplacedNotice) for f in logger.filters):
+            logger.addFilter(_ReplacedNotice(prefix))
     signals.initialized.connect(_reset)
     signals.content_object_init.connect(_collect)
     signals.all_generators_finalized.connect(_report)

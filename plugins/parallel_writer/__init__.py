@@ -13,6 +13,12 @@ Feeds are deferred and shared out the same way. A page whose source was
 saved after the page was last written is written at once instead, when
 Pelican asks for it: in the live preview the page being edited lands soonest.
 
+An {attach} link moves the attached file beside the post, but only if the
+post is rendered before the static files are written (Pelican never moves
+a file whose location was already used). Rendering is deferred here, so
+posts and pages that hold an {attach} link are rendered as soon as their
+generator is done, before the static files.
+
 Settings:
   PARALLEL_WRITERS      processes that render pages; default: the number of
                         cores. 0 or 1 writes serially, as Pelican does.
@@ -32,6 +38,17 @@ def _writer(_pelican):
     return DeferredWriter
 
 
+def _render_attachments(generator, writer=None):
+    groups = ("articles", "translations", "drafts", "drafts_translations",  # ArticlesGenerator
+              "pages", "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
+    for group in groups:
+        for content in getattr(generator, group, None) or ():
+            if "{attach}" in (getattr(content, "_content", None) or ""):
+                content.get_content(content.get_siteurl())  # memoized; relocates the files
+
+
 def register():
     signals.get_writer.connect(_writer)
+    signals.article_writer_finalized.connect(_render_attachments)
+    signals.page_writer_finalized.connect(_render_attachments)
     signals.finalized.connect(flush_pending)

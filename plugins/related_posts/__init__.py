@@ -11,11 +11,11 @@ error naming the post's file, which fails the strict build (tools.build).
 A pinned slug that belongs to a draft or scheduled post is skipped quietly,
 so scheduling a post never breaks the build.
 
-Cost is near-linear in the number of posts: an inverted index from tags
-(each subset of a post's tags, up to SUBSET_TAGS = 5 of them) to posts, each
-list sorted once, so each article only visits the few candidates that can
-make its list: those sharing its tags, then its category (see
-compute_related). See tools/bench/related_posts.py for the 5,000-post figure.
+Cost: an inverted index from each tag to the posts that carry it, in
+ranking order; each article counts, for the posts on its tags' lists, how
+many tags they share. So the work grows with the number of posts sharing a
+tag with it, whatever the number of tags a post has (a 50-tag post costs as
+much as its tags' lists are long, not 2^50). See tools/bench/related_posts.py.
 
 Adds to every article (and draft):
   related_posts   list of Article, at most RELATED_POSTS_MAX (pins: all pins)
@@ -27,11 +27,9 @@ Front matter:
   Related: slug1, slug2   pin this post's list (comma-separated slugs)
 """
 
-import heapq
 import logging
 import os
 from collections import defaultdict
-from itertools import combinations
 
 from pelican import signals
 
@@ -56,44 +54,23 @@ def _category(article):
     return category.slug if category is not None else None
 
 
-# Posts are indexed under every set of up to this many of their tags; a post
-# with more tags than this is ranked by plain counting instead (rare, slower).
-SUBSET_TAGS = 5
-
-
 def compute_related(targets, candidates, maximum, all_slugs=(), report=None):
     """Set `related_posts` on each of `targets`, chosen from `candidates`.
 
     `all_slugs` are slugs that exist but are not candidates (drafts):
     pinning one is not an error. `report(article, message)` gets problems.
 
-    Index: every candidate is filed under each subset of its tags (and each
-    subset plus its category), in ranking order (newer first, then slug).
-    The posts sharing exactly k tags with a target are, for each k-subset S
-    of its tags, the ones filed under S whose shared count is exactly k; each
-    such post is filed under exactly one S. So walking k from most to fewest,
-    same category first, and merging those few lists lazily yields the posts
-    already in rank order, and the walk stops after `maximum` posts. What it
-    skips on the way (posts with more tags in common, already taken) is
-    fewer than `maximum` per list, so each target costs about
-    2^tags x maximum steps, whatever the corpus size.
+    Candidates are numbered in ranking order (newer first, then slug), so a
+    smaller number is a better tie-break, and each tag's list of numbers is
+    sorted as it is built. Counting a target's tags' lists gives each
+    candidate's shared-tag count; the best `maximum` are taken level by
+    level (most shared tags first, same category first within a level), and
+    same-category posts with no tag in common fill what is left.
     """
+    ranked = sorted(candidates, key=lambda a: (-a.date.timestamp(), a.slug))
+    number = {id(a): n for n, a in enumerate(ranked)}
+    index = _Index(ranked)
     by_slug = {article.slug: article for article in candidates}
-    order = {id(a): (-a.date.timestamp(), a.slug) for a in candidates}
-    rank = lambda a: order[id(a)]  # noqa: E731
-    tagsets = {id(a): _tags(a) for a in candidates}
-    by_subset = defaultdict(list)
-    by_category = defaultdict(list)
-    for article in candidates:
-        category = _category(article)
-        by_category[category].append(article)
-        tags = sorted(tagsets[id(article)])
-        for size in range(1, min(len(tags), SUBSET_TAGS) + 1):
-            for subset in combinations(tags, size):
-                by_subset[frozenset(subset)].append(article)
-                by_subset[(frozenset(subset), category)].append(article)
-    for members in (*by_subset.values(), *by_category.values()):
-        members.sort(key=rank)
 
     for article in targets:
         pins = _pins(article)
@@ -109,49 +86,72 @@ def compute_related(targets, candidates, maximum, all_slugs=(), report=None):
         if maximum <= 0:
             article.related_posts = []
             continue
-        tags = _tags(article)
-        if len(tags) > SUBSET_TAGS:
-            article.related_posts = _by_counting(article, candidates, tagsets, order, maximum)
-            continue
-        category = _category(article)
-        chosen, taken = [], {id(article)}
+        article.related_posts = [ranked[n] for n in index.best(
+            _tags(article), _category(article), number.get(id(article)), maximum)]
 
-        def walk(lists, shared, same_category):
-            for other in heapq.merge(*lists, key=rank):
-                if id(other) in taken or len(tags & tagsets[id(other)]) != shared:
-                    continue
-                if not same_category and _category(other) == category:
-                    continue
-                chosen.append(other)
-                taken.add(id(other))
-                if len(chosen) == maximum:
-                    return True
-            return False
 
-        done = False
-        for shared in range(len(tags), 0, -1):
-            subsets = [frozenset(s) for s in combinations(sorted(tags), shared)]
-            if walk([by_subset.get((s, category), ()) for s in subsets], shared, True) or \
-                    walk([by_subset.get(s, ()) for s in subsets], shared, False):
-                done = True
-                break
-        if not done:
-            # Same category, no tag in common: already in rank order.
-            for other in by_category.get(category, ()):
-                if id(other) not in taken and not tags & tagsets[id(other)]:
-                    chosen.append(other)
+class _Index:
+    """Candidates numbered in ranking order (newer first, then slug): a smaller
+    number wins a tie. Per tag, and per tag within a category, the set of
+    numbers that carry it; per category, its numbers in order."""
+
+    def __init__(self, ranked):
+        self.categories = [_category(a) for a in ranked]
+        self.by_tag = defaultdict(set)
+        self.by_tag_in_category = defaultdict(set)
+        self.by_category = defaultdict(list)
+        for n, article in enumerate(ranked):
+            category = self.categories[n]
+            self.by_category[category].append(n)
+            for tag in _tags(article):
+                self.by_tag[tag].add(n)
+                self.by_tag_in_category[(tag, category)].add(n)
+
+    def best(self, tags, category, own, maximum):
+        """The best `maximum` numbers for a post with these tags and category.
+
+        Counting is done with set operations: a post on two or more of the
+        tags' lists is in `multi`, and only those few are scored one by one;
+        the many that share one tag are taken in rank order, same category
+        first, only when the multi-tag ones are not enough."""
+        lists = [self.by_tag[t] for t in tags if t in self.by_tag]
+        multi = _on_two_or_more(lists)
+        multi.discard(own)
+        shared = {n: sum(n in members for members in lists) for n in multi}
+        chosen = sorted(multi, key=lambda n: (-shared[n], self.categories[n] != category, n))[:maximum]
+        seen = None
+        if len(chosen) < maximum:
+            seen = set().union(*lists)
+            seen.discard(own)
+            once = seen - multi
+            same = set().union(*(self.by_tag_in_category.get((t, category), ()) for t in tags)) & once
+            chosen += sorted(same)[:maximum - len(chosen)]
+            if len(chosen) < maximum:
+                chosen += sorted(once - same)[:maximum - len(chosen)]
+        if len(chosen) < maximum:  # same category, no tag in common
+            for n in self.by_category.get(category, ()):
+                if n != own and n not in seen:  # `seen` is set: fewer than `maximum` shared a tag
+                    chosen.append(n)
                     if len(chosen) == maximum:
                         break
-        article.related_posts = chosen
+        return chosen
 
 
-def _by_counting(article, candidates, tagsets, order, maximum):
-    """The plain ranking, scoring every candidate (for posts with many tags)."""
-    tags, category = _tags(article), _category(article)
-    scored = [other for other in candidates if other is not article
-              and (tags & tagsets[id(other)] or _category(other) == category)]
-    return heapq.nsmallest(maximum, scored, key=lambda other: (
-        -len(tags & tagsets[id(other)]), _category(other) != category, order[id(other)]))
+def _on_two_or_more(lists):
+    """The numbers found in at least two of the sets. Few tags: the pairwise
+    intersections, which never build the (large) union; many tags: one pass
+    that keeps the union so far."""
+    if len(lists) <= 4:
+        found = set()
+        for i, one in enumerate(lists):
+            for other in lists[i + 1:]:
+                found |= one & other
+        return found
+    found, so_far = set(), set()
+    for members in lists:
+        found |= so_far & members
+        so_far |= members
+    return found
 
 
 def _run(generator):

@@ -24,7 +24,8 @@ def expand_shortcodes(markup, shortcodes, env, content):
         name, raw_attributes = match.group(1), html.unescape(match.group(2))
         if name not in shortcodes:
             known = ", ".join(f"[{n}]" for n in sorted(shortcodes))
-            raise ShortcodeError(f"unknown shortcode [{name}]; known shortcodes: {known}")
+            raise ShortcodeError(f"{_line_of(content, '[' + name)}unknown shortcode [{name}]; "
+                                 f"known shortcodes: {known}")
         counter["n"] += 1
         attributes = dict(_ATTRIBUTE.findall(raw_attributes))
         context = dict(content.settings)
@@ -38,3 +39,15 @@ def expand_shortcodes(markup, shortcodes, env, content):
         return env.get_template(shortcodes[name]).render(context)
 
     return _PARAGRAPH.sub(render, markup)
+
+
+def _line_of(content, needle):
+    """"line N: " for the first source line holding `needle`, else ""."""
+    try:
+        with open(content.source_path, encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.lstrip().startswith(needle):
+                    return f"line {number}: "
+    except (OSError, TypeError, UnicodeDecodeError):
+        pass
+    return ""

@@ -72,6 +72,15 @@ def zero_server_dir(tmp_path_factory, site_url):
 
 
 @pytest.fixture(scope="session")
+def dev_site_dir(tmp_path_factory):
+    """The development build, as `make html` makes it: pelicanconf.py, SITEURL empty."""
+    output = tmp_path_factory.mktemp("quality-site-dev")
+    result = build_site(output, "", settings="pelicanconf.py")
+    assert result.returncode == 0, result.stderr + result.stdout
+    return output
+
+
+@pytest.fixture(scope="session")
 def server(site_dir, site_port):
     with StaticServer(site_dir, site_port) as running:
         yield running

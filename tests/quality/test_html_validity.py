@@ -1,5 +1,6 @@
-"""Gate: every page of both builds (forms service and zero-server mode) passes
-the Nu Html Checker with 0 errors. One vnu run for everything (the JVM start
+"""Gate: every page of the publish builds (forms service and zero-server mode)
+and of the development build (`make html`) passes the Nu Html Checker with 0
+errors. One vnu run for everything (the JVM start
 is the slow part), crafted broken pages included to prove the gate bites."""
 
 import json
@@ -20,7 +21,7 @@ BROKEN_PAGES = {
 
 
 @pytest.fixture(scope="session")
-def vnu_report(node_tools, site_dir, zero_server_dir, tmp_path_factory):
+def vnu_report(node_tools, site_dir, zero_server_dir, dev_site_dir, tmp_path_factory):
     crafted = tmp_path_factory.mktemp("vnu-crafted")
     (crafted / "good.html").write_text(GOOD_PAGE)
     for name, html in BROKEN_PAGES.items():
@@ -28,7 +29,8 @@ def vnu_report(node_tools, site_dir, zero_server_dir, tmp_path_factory):
     # A real page of the site, broken on purpose (an attribute HTML lacks).
     real = (site_dir / "contact" / "index.html").read_text(encoding="utf-8")
     (crafted / "real-contact-bad-attribute.html").write_text(real.replace("<main ", "<main colour=red ", 1))
-    files = sorted(site_dir.rglob("*.html")) + sorted(zero_server_dir.rglob("*.html")) + sorted(crafted.glob("*.html"))
+    files = (sorted(site_dir.rglob("*.html")) + sorted(zero_server_dir.rglob("*.html"))
+             + sorted(dev_site_dir.rglob("*.html")) + sorted(crafted.glob("*.html")))
     jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
     result = subprocess.run(
         ["java", "-Xss4m", "-jar", str(jar), "--errors-only", "--format", "json", *map(str, files)],
@@ -61,6 +63,14 @@ def test_site_with_forms_service_is_valid_html(vnu_report, site_dir):
 
 def test_zero_server_site_is_valid_html(vnu_report, zero_server_dir):
     assert _errors_under(vnu_report, zero_server_dir) == {}
+
+
+def test_development_build_is_valid_html(vnu_report, dev_site_dir):
+    """`make html` output: unminified, relative URLs, drafts written. Its
+    Mastodon share page once had action="" (the publish minifier dropped it)."""
+    assert (dev_site_dir / "share" / "mastodon" / "index.html").is_file()
+    assert any(dev_site_dir.glob("drafts/*/index.html"))
+    assert _errors_under(vnu_report, dev_site_dir) == {}
 
 
 def test_both_form_variants_were_rendered_as_forms(site_dir, zero_server_dir):

@@ -24,9 +24,16 @@ CASES = {
     "missing-cover-image": (GOOD_HEAD + "Image: images/no-such-cover.svg\n\nBody.\n",
                             ["Image", "no-such-cover.svg", ":5"]),
     "misspelled-key": (GOOD_HEAD + "Sumary: short\n\nBody.\n", ["did you mean Summary?", ":5"]),
-    "unknown-category": ("Title: X\nDate: 2026-01-05\nCategory: Gardening\n\nBody.\n",
-                         ["Category", "Gardening"]),
-    "long-summary": (GOOD_HEAD + "Summary: " + "word " * 60 + "\n\nBody.\n", ["Summary", "limit"]),
+    "misspelled-title": ("Tittle: Typo\nDate: 2026-01-05\nCategory: Strategy\n\nBody.\n",
+                         [":1: unknown front-matter key 'Tittle', did you mean Title?", ":1: Title is missing"]),
+    "near-miss-category": ("Title: X\nDate: 2026-01-05\nCategory: Stratgy\n\nBody.\n",
+                           [":3: Category 'Stratgy' is a near miss of 'Strategy'", "did you mean Strategy?"]),
+    "near-miss-category-case": ("Title: X\nDate: 2026-01-05\nCategory: strategy \n\nBody.\n",
+                                ["Category 'strategy' is a near miss of 'Strategy'"]),
+    "missing-date": ("Title: No date\nCategory: Strategy\n\nBody.\n", ["Date is missing"]),
+    "broken-attach-link": (GOOD_HEAD + "\nGet [the file]({attach}/images/no-such.pdf).\n",
+                           ["{attach}", "no-such.pdf", ":6"]),
+    "unknown-shortcode": (GOOD_HEAD + "\n[gallery ids=\"1,2\"]\n", ["line 6: unknown shortcode [gallery]"]),
 }
 
 
@@ -52,6 +59,7 @@ def test_bad_post_fails_the_build_naming_file_and_field(content_copy, tmp_path, 
     assert f"zz-{name}.md" in report, report
     for fragment in expected:
         assert fragment in report, (fragment, report)
+    assert "Traceback" not in report and "AttributeError" not in report
 
 
 def test_duplicate_slug_names_both_files(content_copy, tmp_path):

@@ -156,3 +156,38 @@ def test_forms_work_on_the_same_origin(preview, browser):
         emails = [row[0] for row in db.execute("select email from signups")]
     assert "preview.reader@example.com" in emails
     page.close()
+
+
+def test_advice_shows_over_the_page_and_the_site_still_builds(preview, browser):
+    page = browser.new_page()
+    page.goto(article_url(preview))
+    assert page.locator("#preview-advice").count() == 0
+    post = preview["content"] / "posts" / "zz-advice.md"
+    summary = "A summary that runs on " + "and on " * 22 + "past what search results show."
+    post.write_text(f"Title: Advice please\nDate: 2026-01-05 10:00\nCategory: Strategy\n"
+                    f"Summary: {summary}\n\nText with ![](https://images.example.org/x.png).\n",
+                    encoding="utf-8")
+    try:
+        page.wait_for_selector("#preview-advice", timeout=20000)
+        page.locator("#preview-advice summary").click()
+        advice = page.locator("#preview-advice").inner_text()
+        assert "zz-advice.md:4: Summary is" in advice
+        assert "no alt text" in advice and "another host (images.example.org)" in advice
+        assert "Sibling Rivalry" in page.locator("h1").inner_text()  # the page itself, not an error page
+        assert status(preview["url"])["ok"] is True
+        assert any("zz-advice.md" in line for line in status(preview["url"])["advice"])
+        # Another post saved: the preview reads only that one from its content
+        # cache, and the advice about the first is still there.
+        seed = preview["content"] / "posts" / f"{SEED}.md"
+        original = seed.read_text(encoding="utf-8")
+        generation = status(preview["url"])["generation"]
+        try:
+            seed.write_text(original + "\nOne more line.\n", encoding="utf-8")
+            wait_for(lambda: status(preview["url"])["generation"] > generation)
+            assert any("zz-advice.md:4: Summary" in line for line in status(preview["url"])["advice"])
+        finally:
+            seed.write_text(original, encoding="utf-8")
+    finally:
+        post.unlink()
+    page.wait_for_function("!document.querySelector('#preview-advice')", timeout=20000)
+    page.close()

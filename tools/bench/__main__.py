@@ -3,7 +3,8 @@
   forms_load      the forms service under load (target: >= 1,000 signups/s, p99 < 50 ms)
   sync            10,000 signups to the fake Mailchimp with 100 ms latency (target: < 20 s,
                   <= 20 member-batch calls)
-  related_posts   the related-posts computation on 5,000 posts (near-linear)
+  related_posts   the related-posts computation on 5,000 posts, 3 tags each and with 50-tag
+                  posts (grows with the posts sharing tags, not 2^tags)
   build_speed     our build against vanilla Pelican, cold and warm, 1,000 and 5,000 posts,
                   and the preview's save-to-page time (targets: ratio <= 1.0, < 1 s)
 

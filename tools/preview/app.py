@@ -1,4 +1,5 @@
-"""The preview's web app: the built site, live reload, build errors and /api."""
+"""The preview's web app: the built site, live reload, build errors, the
+build's advice over every page, and /api."""
 
 import asyncio
 import contextlib
@@ -28,6 +29,17 @@ padding:1rem}}</style></head><body><main><h1>The build failed</h1>
 <pre>{html.escape(problems)}</pre></main>{RELOAD_SCRIPT % generation}</body></html>"""
 
 
+def advice_overlay(advice):
+    """A panel over the page listing the build's advice (preview only)."""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in advice)
+    return (f'<aside id="preview-advice" aria-label="Build advice" style="position:fixed;z-index:9999;'
+            f'right:1rem;bottom:1rem;max-width:40rem;max-height:50vh;overflow:auto;background:#fffbe6;'
+            f'color:#1d1d1f;border:2px solid #8a6d00;padding:.5rem 1rem;font:14px/1.4 system-ui,sans-serif">'
+            f'<details><summary>{len(advice)} piece(s) of advice from the build '
+            f'(they do not fail it)</summary><ul>{items}</ul></details>'
+            f'<button type="button" onclick="this.parentNode.remove()">Hide</button></aside>')
+
+
 def create_app(output, forms_app=None, content=None):
     builder = Builder(output, content=content)
     site = StaticFiles(directory=str(output), html=True, check_dir=False)
@@ -48,7 +60,8 @@ def create_app(output, forms_app=None, content=None):
     async def status(request):
         state = builder.state
         return Response(json.dumps({"generation": state.generation, "ok": state.ok,
-                                    "problems": state.problems, "seconds": state.seconds}),
+                                    "problems": state.problems, "advice": state.advice,
+                                    "seconds": state.seconds}),
                         media_type="application/json")
 
     async def pages(scope, receive, send):
@@ -58,6 +71,8 @@ def create_app(output, forms_app=None, content=None):
             await response(scope, receive, send)
             return
         script = (RELOAD_SCRIPT % state.generation).encode()
+        if state.advice:
+            script = advice_overlay(state.advice).encode() + script
         # Always send the file: a rebuild within the same second as the last
         # one keeps Last-Modified, and a 304 would show the old page.
         headers = [(k, v) for k, v in scope["headers"]

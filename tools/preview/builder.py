@@ -11,11 +11,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def advice_lines(report):
+    """The advice tools.build printed under its ADVICE_HEADING."""
+    from tools.build import ADVICE_HEADING
+
+    lines, inside = [], False
+    for line in report.splitlines():
+        if line.strip() == ADVICE_HEADING:
+            inside = True
+        elif inside and line.startswith("  - "):
+            lines.append(line[4:])
+        elif inside:
+            inside = False
+    return lines
+
+
 @dataclass
 class BuildState:
     generation: int = 0          # bumps after every build, good or bad
     ok: bool = True
     problems: str = ""
+    advice: list = field(default_factory=list)   # tools.build's advice lines, good build or bad
     seconds: float = 0.0
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -57,12 +73,16 @@ class Builder:
             state = self.state
             state.seconds = time.monotonic() - started
             state.ok = process.returncode == 0
-            state.problems = "" if state.ok else (stderr or stdout).decode("utf-8", "replace").strip()
+            report = stderr.decode("utf-8", "replace")
+            state.problems = "" if state.ok else (report or stdout.decode("utf-8", "replace")).strip()
+            state.advice = advice_lines(report)
             async with state.changed:
                 state.generation += 1
                 state.changed.notify_all()
             if state.ok:
                 print(f"[preview] rebuilt ({reason}) in {state.seconds:.2f} s", flush=True)
+                for line in state.advice:
+                    print(f"[preview] advice: {line}", flush=True)
             else:
                 print(f"[preview] build FAILED ({reason}):\n{state.problems}", file=sys.stderr, flush=True)
             return state.ok
