@@ -18,6 +18,11 @@ path, but it is unsafe to use bare:
   raised outside any ``except`` block (no ``__context__``/``__cause__`` chain),
   carry only scrubbed text, and reprs hide the key.
 
+Besides the signup calls, it holds the campaign calls the newsletter sender
+(plugins/email_issues, publish side) needs: campaigns create/get/list/update/
+delete, campaign folders, content, the send checklist and the test, schedule,
+unschedule and send actions. The forms service uses only the signup calls.
+
 Errors are classified: ``MailchimpTransientError`` (429, 5xx, timeouts,
 dropped connections, garbled replies) is worth retrying later;
 ``MailchimpPermanentError`` (other 4xx, e.g. "Invalid Resource", "Member In
@@ -260,6 +265,8 @@ class MailchimpClient:
         api_client.server = ""
         api_client.request = self._send  # keep-alive pool with a hard connection cap
         self._lists = self._official.lists
+        self._campaigns = self._official.campaigns
+        self._folders = self._official.campaignFolders
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -484,7 +491,8 @@ class MailchimpClient:
                 type=type,
                 count=page_size,
                 offset=offset,
-                fields="segments.id,segments.name,segments.type,total_items",
+                # A list: the official client joins a string's characters with commas.
+                fields=["segments.id", "segments.name", "segments.type", "total_items"],
             )
             segments = page.get("segments")
             if not isinstance(segments, list):
@@ -518,6 +526,97 @@ class MailchimpClient:
             self.list_id,
             segment_id,
         )
+
+    # -- campaigns (the newsletter sender) -----------------------------------------
+
+    def list_campaign_folders(self, *, page_size: int = 1000) -> list[dict]:
+        """Every campaign folder (all pages)."""
+        return self._all_pages(
+            "list_campaign_folders", "GET /campaign-folders", self._folders.list, "folders",
+            page_size, fields=["folders.id", "folders.name", "folders.count", "total_items"],
+        )
+
+    def create_campaign_folder(self, name: str) -> dict:
+        return self._call("create_campaign_folder", "POST /campaign-folders",
+                          self._folders.create, {"name": name})
+
+    def list_campaigns(self, *, page_size: int = 1000, **filters: Any) -> list[dict]:
+        """Every campaign matching the filters Mailchimp offers (folder_id, list_id,
+        status, type, since_create_time, ...), all pages, newest first."""
+        filters.setdefault("sort_field", "create_time")
+        filters.setdefault("sort_dir", "DESC")
+        return self._all_pages("list_campaigns", "GET /campaigns", self._campaigns.list,
+                               "campaigns", page_size, **filters)
+
+    def get_campaign(self, campaign_id: str) -> dict | None:
+        """The campaign, or None when Mailchimp does not know it (deleted)."""
+        try:
+            return self._call("get_campaign", f"GET /campaigns/{campaign_id}",
+                              self._campaigns.get, campaign_id)
+        except MailchimpPermanentError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create_campaign(self, body: dict) -> dict:
+        return self._call("create_campaign", "POST /campaigns", self._campaigns.create, body)
+
+    def update_campaign(self, campaign_id: str, body: dict) -> dict:
+        return self._call("update_campaign", f"PATCH /campaigns/{campaign_id}",
+                          self._campaigns.update, campaign_id, body)
+
+    def delete_campaign(self, campaign_id: str) -> dict:
+        return self._call("delete_campaign", f"DELETE /campaigns/{campaign_id}",
+                          self._campaigns.remove, campaign_id)
+
+    def get_campaign_content(self, campaign_id: str) -> dict:
+        return self._call("get_campaign_content", f"GET /campaigns/{campaign_id}/content",
+                          self._campaigns.get_content, campaign_id,
+                          fields=["html", "plain_text"])
+
+    def set_campaign_content(self, campaign_id: str, html: str, plain_text: str) -> dict:
+        return self._call("set_campaign_content", f"PUT /campaigns/{campaign_id}/content",
+                          self._campaigns.set_content, campaign_id,
+                          {"html": html, "plain_text": plain_text})
+
+    def get_send_checklist(self, campaign_id: str) -> dict:
+        return self._call("get_send_checklist", f"GET /campaigns/{campaign_id}/send-checklist",
+                          self._campaigns.get_send_checklist, campaign_id)
+
+    def send_test(self, campaign_id: str, emails: list[str], send_type: str = "html") -> dict:
+        return self._call("send_test", f"POST /campaigns/{campaign_id}/actions/test",
+                          self._campaigns.send_test_email, campaign_id,
+                          {"test_emails": list(emails), "send_type": send_type})
+
+    def schedule_campaign(self, campaign_id: str, schedule_time: str) -> dict:
+        """schedule_time: ISO 8601 in UTC on a quarter hour (Mailchimp refuses others)."""
+        return self._call("schedule_campaign", f"POST /campaigns/{campaign_id}/actions/schedule",
+                          self._campaigns.schedule, campaign_id,
+                          {"schedule_time": schedule_time})
+
+    def unschedule_campaign(self, campaign_id: str) -> dict:
+        return self._call("unschedule_campaign",
+                          f"POST /campaigns/{campaign_id}/actions/unschedule",
+                          self._campaigns.unschedule, campaign_id)
+
+    def send_campaign(self, campaign_id: str) -> dict:
+        return self._call("send_campaign", f"POST /campaigns/{campaign_id}/actions/send",
+                          self._campaigns.send, campaign_id)
+
+    def _all_pages(self, kind: str, what: str, fn: Callable[..., Any], key: str,
+                   page_size: int, **params: Any) -> list[dict]:
+        out: list[dict] = []
+        offset = 0
+        while True:
+            page = self._call(kind, what, fn, count=page_size, offset=offset, **params)
+            items = page.get(key)
+            if not isinstance(items, list):
+                raise MailchimpTransientError(f"{what}: reply without a {key} list")
+            out.extend(items)
+            total = page.get("total_items")
+            offset += len(items)
+            if not items or not isinstance(total, int) or offset >= total:
+                return out
 
 
 def _class_for(status: int) -> type[MailchimpError]:

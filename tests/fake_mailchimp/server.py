@@ -15,6 +15,9 @@ Mailchimp.  It models the parts of the API the newsletter sync uses:
     POST /3.0/lists/{list_id}/segments              create a static segment (a tag)
     POST /3.0/lists/{list_id}/segments/{seg_id}     batch add/remove (<= 500 each)
 
+plus campaigns, campaign folders, content, the send checklist and the campaign
+actions (test, schedule, unschedule, send): see campaigns.py.
+
 with Mailchimp's behaviour where it matters for correctness:
 
 * HTTP Basic auth, any user name, the API key as password; else 401 "API Key Invalid".
@@ -28,6 +31,8 @@ with Mailchimp's behaviour where it matters for correctness:
 * PUT member: the hash must be the md5 of the lowercased email; ``status_if_new``
   only applies to new members; ``status`` (if sent) overwrites.
 * More than ``max_connections`` (10) simultaneous requests get 429, like Mailchimp.
+* ``fields`` and ``exclude_fields`` (comma-separated, dot notation) shape GET
+  replies as Mailchimp does: fields it does not know are left out, not an error.
 * Addresses at ``invalid_domains`` are rejected as fake-looking ("Invalid
   Resource"), ``compliance_emails`` as "Member In Compliance State",
   ``forgotten_emails`` as "Forgotten Email Not Subscribed".
@@ -39,7 +44,8 @@ Tests inspect the state (``members``, ``segments``, ``member(email)``,
 ``calls``), pre-seed it (``seed_member``), and inject faults at runtime
 (``latency``, ``fail_next``, ``add_delay``): 500 with JSON, 503/429 with an
 empty body, 429 with JSON, a whole-request 400, a dropped connection (socket closed without a
-response, before or after the request took effect), per path or global.
+response, before or after the request took effect), per path or global; ``skip=n``
+lets the first n matching requests through, so a test can hit "the n-th call".
 ``max_in_flight`` and ``max_connections_open`` record peak concurrency.
 """
 
@@ -59,6 +65,8 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
+
+from .campaigns import CampaignsMixin
 
 ERROR_DOC = "https://mailchimp.com/developer/marketing/docs/errors/"
 MEMBER_STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional")
@@ -92,8 +100,10 @@ class Fault:
     path: str | None = None  # regular expression searched in the path
     times: int | None = 1
     seconds: float = 0.0  # for "delay"
-    after: bool = False  # "drop"/"delay": after the request took effect
+    after: bool = False  # after the request took effect (the reply is lost or wrong)
+    skip: int = 0  # let this many matching requests through first
     hits: int = 0
+    seen: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -102,7 +112,8 @@ class Fault:
             return False
         if self.path and not re.search(self.path, path):
             return False
-        return True
+        self.seen += 1
+        return self.seen > self.skip
 
 
 @dataclass
@@ -134,11 +145,65 @@ def _kind(method: str, path: str) -> str:
         return {"GET": "list_segments", "POST": "create_segment"}.get(method, "other")
     if len(parts) == 4 and parts[2] == "segments":
         return {"POST": "segment_members", "GET": "get_segment"}.get(method, "other")
+    if parts[:1] == ["campaign-folders"]:
+        if len(parts) == 1:
+            return {"GET": "list_campaign_folders", "POST": "create_campaign_folder"}.get(method, "other")
+        return {"GET": "get_campaign_folder", "PATCH": "update_campaign_folder",
+                "DELETE": "delete_campaign_folder"}.get(method, "other")
+    if parts[:1] == ["campaigns"]:
+        if len(parts) == 1:
+            return {"GET": "list_campaigns", "POST": "create_campaign"}.get(method, "other")
+        if len(parts) == 2:
+            return {"GET": "get_campaign", "PATCH": "update_campaign",
+                    "DELETE": "delete_campaign"}.get(method, "other")
+        if parts[2:] == ["content"]:
+            return {"GET": "get_campaign_content", "PUT": "set_campaign_content"}.get(method, "other")
+        if parts[2:] == ["send-checklist"]:
+            return "get_send_checklist"
+        if len(parts) == 4 and parts[2] == "actions":
+            return {"test": "send_test", "schedule": "schedule_campaign",
+                    "unschedule": "unschedule_campaign", "send": "send_campaign"}.get(parts[3], "other")
     return "other"
 
 
-class FakeMailchimp:
+def _project(payload: Any, fields: list[str] | None, exclude: list[str] | None) -> Any:
+    """Mailchimp's fields/exclude_fields: dotted paths, applied through lists."""
+    def tree(paths):
+        root: dict = {}
+        for path in paths:
+            node = root
+            for part in path.split("."):
+                node = node.setdefault(part, {})
+        return root
+
+    def keep(obj, node):
+        if not node:
+            return obj
+        if isinstance(obj, list):
+            return [keep(x, node) for x in obj]
+        if isinstance(obj, dict):
+            return {k: keep(obj[k], sub) for k, sub in node.items() if k in obj}
+        return obj
+
+    def drop(obj, node):
+        if isinstance(obj, list):
+            return [drop(x, node) for x in obj]
+        if isinstance(obj, dict):
+            return {k: (drop(v, node[k]) if node.get(k) else v)
+                    for k, v in obj.items() if not (k in node and not node[k])}
+        return obj
+
+    if fields:
+        payload = keep(payload, tree(fields))
+    if exclude:
+        payload = drop(payload, tree(exclude))
+    return payload
+
+
+class FakeMailchimp(CampaignsMixin):
     """The fake server. Use as a context manager or call start()/stop()."""
+
+    ApiError = ApiError
 
     def __init__(
         self,
@@ -171,6 +236,7 @@ class FakeMailchimp:
         self.max_connections_open = 0
         self.connections_total = 0
         self._segment_ids = itertools.count(1001)
+        self._init_campaigns()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -287,11 +353,13 @@ class FakeMailchimp:
         method: str | None = None,
         path: str | None = None,
         after: bool = False,
+        skip: int = 0,
     ) -> Fault:
-        """The next `times` matching requests misbehave as `kind` (see FAULT_KINDS)."""
+        """The next `times` matching requests (after the first `skip`) misbehave as
+        `kind` (see FAULT_KINDS); with after=True the request takes effect first."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
-        fault = Fault(kind, method, path, times, after=after)
+        fault = Fault(kind, method, path, times, after=after, skip=skip)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -304,9 +372,10 @@ class FakeMailchimp:
         path: str | None = None,
         times: int | None = None,
         after: bool = False,
+        skip: int = 0,
     ) -> Fault:
         """Extra latency for matching requests, before (or after) they take effect."""
-        fault = Fault("delay", method, path, times, seconds=seconds, after=after)
+        fault = Fault("delay", method, path, times, seconds=seconds, after=after, skip=skip)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -342,6 +411,12 @@ class FakeMailchimp:
         if parts[:1] != ["3.0"]:
             raise ApiError(404, "Resource Not Found", "The requested resource could not be found.")
         parts = parts[1:]
+        if parts[:1] in (["campaigns"], ["campaign-folders"]):
+            with self.lock:
+                answer = self.handle_campaigns(method, parts, query, body)
+            if answer is None:
+                raise ApiError(405, "Method Not Allowed", "The requested method and resource are not compatible.")
+            return answer
         if len(parts) < 2 or parts[0] != "lists":
             raise ApiError(404, "Resource Not Found", "The requested resource could not be found.")
         if parts[1] != self.list_id:
@@ -702,6 +777,8 @@ class FakeMailchimp:
             "id": self.list_id,
             "name": "Fake audience",
             "double_optin": True,
+            "contact": dict(self.contact),
+            "campaign_defaults": dict(self.campaign_defaults),
             "stats": {"member_count": sum(m["status"] == "subscribed" for m in self.members.values())},
             "_links": [],
         }
@@ -806,8 +883,15 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:  # an "after" fault: the request took effect, the reply is lost
             call.fault = fault.kind
             return self._fault(call, fault)
-        if payload is None:
+        if payload is None and status != 204:
             return self._problem(call, problem.status, problem.title, problem.detail, problem.errors)
+        if status == 204:
+            return self._send(call, 204, b"", None)
+        if call.method == "GET":
+            def csv(name):
+                value = query.get(name, [""])[0]
+                return [f for f in value.split(",") if f] or None
+            payload = _project(payload, csv("fields"), csv("exclude_fields"))
         self._send(call, status, json.dumps(payload).encode(), "application/json; charset=utf-8")
 
     def _fault(self, call: Call, fault: Fault) -> None:
