@@ -36,7 +36,7 @@ IGNORE_FILES = [".#*", "*~", "*.swp"]
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["parallel_reader", "parallel_writer", "url_cache", "shortcodes", "article_facts", "content_checks", "newsletter", "assets",
-           "share", "toc", "related_posts", "neighbors", "search"]
+           "share", "toc", "related_posts", "neighbors", "search", "email_issues"]
 
 # URLs: pretty, dated articles so period archives sit where readers expect.
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
@@ -134,6 +134,23 @@ NEWSLETTER_DOUBLE_OPTIN = os.environ.get("MAILCHIMP_DOUBLE_OPTIN", "1") not in (
 NEWSLETTER_MAILCHIMP_FORM_ACTION = os.environ.get("MAILCHIMP_FORM_ACTION", "")
 CONTACT_FORM_ACTION = os.environ.get("CONTACT_FORM_ACTION", "")
 CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "hello@northwind.example")
+
+# --- Newsletter issues (plugins/email_issues; see the README) ---------------
+# Each new post becomes one Mailchimp campaign at the end of `make publish`
+# (NEWSLETTER_SEND_ON_PUBLISH, publishconf) or by `make newsletter`.
+NEWSLETTER_CAMPAIGNS = os.environ.get("NEWSLETTER_CAMPAIGNS", "off")  # draft|test|schedule|send|off
+NEWSLETTER_SINCE = os.environ.get("NEWSLETTER_SINCE", "")  # YYYY-MM-DD; required when not off
+NEWSLETTER_SEGMENT = os.environ.get("NEWSLETTER_SEGMENT", "")  # a tag; empty: the whole audience
+NEWSLETTER_FROM_NAME = os.environ.get("NEWSLETTER_FROM_NAME", "")  # empty: the audience's default
+NEWSLETTER_REPLY_TO = os.environ.get("NEWSLETTER_REPLY_TO", "")  # empty: the audience's default
+NEWSLETTER_TEST_EMAILS = os.environ.get("NEWSLETTER_TEST_EMAILS", "")  # comma-separated
+NEWSLETTER_DELAY_MINUTES = os.environ.get("NEWSLETTER_DELAY_MINUTES", "30")
+NEWSLETTER_FOLDER = os.environ.get("NEWSLETTER_FOLDER", "Newsletter: blog posts")
+NEWSLETTER_SEND_ON_PUBLISH = False
+# The emails as JSON for `make newsletter` (publishconf sets it); empty: none.
+NEWSLETTER_ISSUES_FILE = os.environ.get("NEWSLETTER_ISSUES_FILE", "")
+# /newsletter/preview/<slug>/ in `make serve`; never in `make publish`.
+NEWSLETTER_PREVIEW_PAGES = os.environ.get("PREVIEW") == "1"
 
 # Categories: any is allowed; a name that is a near miss of one in use
 # (Stratgy, strategy) fails the build. CATEGORIES = ["Strategy", ...] makes a

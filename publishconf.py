@@ -23,6 +23,12 @@ DELETE_OUTPUT_DIRECTORY = True
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
 NEWSLETTER_SYNC_ON_PUBLISH = True
+# Newsletter issues: rendered for `make newsletter`, sent at the end of the
+# build when NEWSLETTER_CAMPAIGNS is not off; no preview pages in production.
+NEWSLETTER_SEND_ON_PUBLISH = True
+NEWSLETTER_PREVIEW_PAGES = False
+NEWSLETTER_ISSUES_FILE = os.environ.get("NEWSLETTER_ISSUES_FILE") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "var", "newsletter", "issues.json")
 
 # Fingerprinted, minified CSS/JS/HTML plus .gz and .br copies (plugins/assets).
 ASSETS_OPTIMIZE = True

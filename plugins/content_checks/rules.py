@@ -20,6 +20,7 @@ KNOWN_KEYS = {
     "share": "Share", "toc": "Toc", "related": "Related", "lang": "Lang",
     "translation": "Translation", "template": "Template", "save_as": "Save_as",
     "url": "URL", "description": "Description",
+    "newsletter": "Newsletter", "newsletter_subject": "Newsletter_subject",
 }
 STATUSES = {"draft", "published", "hidden"}
 # Keys Pelican adds itself; never a writer's typo.

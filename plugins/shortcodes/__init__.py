@@ -10,7 +10,9 @@ A writer puts a shortcode on a line of its own, the way WordPress posts used
 Markdown turns that line into a paragraph holding only the shortcode, which
 this plugin swaps for the rendered partial named in SHORTCODES. Code blocks
 never become paragraphs, so a shortcode shown as code stays text. An unknown
-shortcode fails the build naming the file.
+shortcode fails the build naming the file. The text as it was before the
+swap is kept as ``content.source_html`` so other renderings (the newsletter
+email) can expand the same shortcodes with their own partials.
 
 Settings:
   SHORTCODES   {name: template}; default {"signup": "partials/signup_form.html",
@@ -40,6 +42,7 @@ def _expand(content):
     if not isinstance(content, (Article, Page)) or "env" not in _environment:
         return
     shortcodes = content.settings.get("SHORTCODES", DEFAULT_SHORTCODES)
+    content.source_html = content._content
     content._content = expand_shortcodes(
         content._content, shortcodes, _environment["env"], content)
 
