@@ -260,6 +260,10 @@ def run_campaigns(
     except (MailchimpConfigError, MailchimpAuthError, NewsletterConfigError) as error:
         report.error = str(error)
         say(f"Newsletter: stopped: {error}")
+    except MailchimpError as error:  # the folder or the campaign list could not be read
+        report.failed += 1
+        say(f"Newsletter: stopped before any post was looked at: {error}. Rerun `make "
+            "newsletter`; nothing was created twice.")
     finally:
         if own_client and client is not None:
             client.close()
