@@ -251,22 +251,27 @@ def clean_run_calls(issues, mode, factory):
         fake.stop()
 
 
-FAULTS = [("drop", True), ("empty503", False), ("http500", True), ("empty429", False),
-          ("drop", False), ("empty503", True), ("timeout", True)]
-
+FAULTS = [("drop", True), ("drop", False), ("empty503", False), ("empty503", True), ("http500", True),
+          ("http400", True), ("empty429", False), ("json429", False), ("timeout", True)]
 
 @pytest.mark.parametrize("mode, final", [("send", "sent"), ("schedule", "schedule"), ("draft", "save"),
                                          ("test", "save")])
 def test_fault_after_every_call_then_rerun(issues, mode, final, fake_factory):
     calls = clean_run_calls(issues, mode, fake_factory)
     assert len(calls) >= 8
-    for index, (method, path, kind) in enumerate(calls):
-        fault, after = FAULTS[index % len(FAULTS)]
+    # send, the one that cannot be undone: every fault on every call. The other
+    # modes: one fault per call, taking the kinds in turn.
+    if mode == "send":
+        plan = [(index, call, fault) for index, call in enumerate(calls) for fault in FAULTS]
+    else:
+        plan = [(index, call, FAULTS[index % len(FAULTS)]) for index, call in enumerate(calls)]
+    for index, (method, path, kind), (fault, after) in plan:
         fake = fake_factory()
         try:
             settings = make_settings(fake, mode=mode, test_emails=("ed@example.org",))
+            settings = settings.replace(mailchimp=settings.mailchimp.replace(read_timeout=0.4))
             if fault == "timeout":
-                fake.add_delay(3.0, skip=index, times=1, after=True)
+                fake.add_delay(1.0, skip=index, times=1, after=True)
             else:
                 fake.fail_next(fault, skip=index, times=1, after=after)
             first, out1 = run(issues, settings)
