@@ -35,6 +35,8 @@ DROP_TAGS = ("script", "style", "form", "iframe", "object", "embed", "svg", "nos
              "button", "input", "select", "textarea", "template", "link", "meta")
 MEDIA_TAGS = ("video", "audio")
 _OFF = ("off", "no", "false", "0")
+# Characters no HTML serialiser (nor mail client) accepts: C0 controls but tab/newline.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False,
                                  minify_css=True)
 _text_config = ParserConfig(css=CSS_PROFILES["strict"], display_links=True,
@@ -106,6 +108,7 @@ def plain_text(document):
 
 def clean_body(body, base_url, settings, origin):
     """The post's HTML made safe and absolute for an inbox."""
+    body = _CONTROL.sub("", body)
     if not body.strip():
         return ""
     root = lxml_html.fragment_fromstring(body, create_parent="div")
@@ -123,33 +126,57 @@ def clean_body(body, base_url, settings, origin):
     for tag in DROP_TAGS:
         for node in list(root.iter(tag)):
             node.drop_tree()
-    for node in root.iter():
+    for node in list(root.iter()):
         if not isinstance(node.tag, str):
             continue
         for name in list(node.attrib):
             if name.startswith("on") or name in ("id", "srcset", "sizes", "loading", "decoding"):
                 del node.attrib[name]
-        if node.tag == "a" and node.get("href"):
-            node.set("href", _absolute(node.get("href"), base_url))
+        for name in ("href", "src", "background", "action", "formaction", "poster"):
+            if name in node.attrib:
+                url = safe_url(node.get(name), base_url)
+                if url is None or name not in ("href", "src"):
+                    del node.attrib[name]
+                else:
+                    node.set(name, url)
         if node.tag == "img":
             _email_img(node, base_url, settings, origin)
     out = lxml_html.tostring(root, encoding="unicode")
     return out[len("<div>"):-len("</div>")]
 
 
-def _absolute(href, base_url):
-    href = href.strip()
-    if href.startswith(("mailto:", "tel:", "*|")):
-        return href
-    if href.startswith("#"):
-        return base_url + href
-    return urljoin(base_url, href)
+SAFE_SCHEMES = ("http", "https", "mailto", "tel")
+_MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*")
+
+
+def safe_url(value, base_url):
+    """An absolute http(s)/mailto/tel URL or a Mailchimp merge tag; None for
+    anything else (javascript:, data:, and their disguises with control
+    characters or spaces inside the scheme, which browsers ignore)."""
+    value = _CONTROL.sub("", value or "").strip()
+    if _MERGE_TAG.fullmatch(value):
+        return value
+    compact = re.sub(r"[\x00-\x20\x7f]", "", value).lower()
+    scheme = re.match(r"^([a-z][a-z0-9+.-]*):", compact)
+    if scheme and scheme.group(1) not in SAFE_SCHEMES:
+        return None
+    if value.startswith("#"):
+        return base_url + value
+    try:
+        url = urljoin(base_url, value)
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in SAFE_SCHEMES else None
+
 
 
 def _email_img(node, base_url, settings, origin):
-    src = _absolute(node.get("src") or "", base_url)
-    node.set("alt", node.get("alt") or "")
-    node.set("src", src)
+    src = node.get("src")
+    if not src or not src.startswith(("http://", "https://")):
+        node.drop_tree()  # nothing to show (or an unsafe source, removed above)
+        return
+    node.set("alt", _CONTROL.sub("", node.get("alt") or ""))
     if urlsplit(src).path.lower().endswith(".svg"):
         if not (src.startswith(origin + "/") and _svg_to_png(node, src, settings, origin)):
             # Someone else's SVG: no inbox would show it; link to it instead.

@@ -207,3 +207,97 @@ def test_renders_in_chromium(built, width, scheme):
         assert facts["bg"] == "rgb(18, 19, 22)" and facts["fg"] == "rgb(233, 233, 236)"
     else:
         assert facts["bg"] == "rgb(255, 255, 255)" and facts["fg"] == "rgb(29, 29, 31)"
+
+
+# -- hostile strings written by others ---------------------------------------------
+
+BLNS = Path(__file__).resolve().parents[1] / "fixtures" / "blns" / "blns.json"
+
+
+def naughty_strings():
+    import json
+
+    strings = json.loads(BLNS.read_text(encoding="utf-8"))
+    assert len(strings) == 515
+    return strings
+
+
+def test_naughty_strings_in_a_post_stay_inside_the_email(tmp_path):
+    strings = naughty_strings()
+    # Control characters stay out: the site's own Atom/RSS writer refuses them
+    # (the email drops them; see the next test).
+    lines = [s for s in strings if s.strip() and not re.search("[\x00-\x1f\x7f]", s)]
+    assert len(lines) >= 450
+    content = make_content(tmp_path)
+    body = "\n\n".join(lines)
+    (content / "posts" / "naughty.md").write_text(
+        "Title: Naughty Strings\nDate: 2026-11-28 09:00\nCategory: Email\nSlug: naughty\n"
+        f"Summary: Every single-line string of the Big List of Naughty Strings.\n\n{body}\n",
+        encoding="utf-8")
+    issues_file = tmp_path / "issues.json"
+    result = run_build(content, tmp_path / "output", issues_file)
+    assert result.returncode == 0, result.stderr[-3000:]
+    import json
+
+    issue = next(i for i in json.loads(issues_file.read_text())["issues"] if i["slug"] == "naughty")
+    root = lxml_html.document_fromstring(issue["html"])
+    assert not root.xpath("//script | //svg | //iframe | //object | //embed | //form | //link | //meta[@http-equiv]")
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        assert not [a for a in node.attrib if a.lower().startswith("on")], etree.tostring(node)[:200]
+        for name in ("href", "src"):
+            if node.get(name) is not None:
+                assert absolute(node.get(name)), f"{name}={node.get(name)!r}"
+    for img in root.iter("img"):
+        assert img.get("alt") is not None and not img.get("src").lower().endswith(".svg")
+    assert issue["size"] < LIMIT
+    assert "*|UNSUB|*" in issue["html"]
+    # The words of the post survive into the plain text.
+    from email_issues.render import _CONTROL
+
+    text = flat(issue["text"])
+    checked = 0
+    # Strings that are plain words (no HTML or Markdown syntax): each one a paragraph
+    # of the post, and each must be in the plain text.
+    literal = [s for s in lines if not re.search(r"[<>`&\\*_\[\]#|~=+/%:-]|^\s*\d+\.", s)]
+    for paragraph in literal:
+        expected = flat(_CONTROL.sub("", paragraph))  # non-characters are dropped on purpose
+        if expected:
+            assert expected in text, paragraph
+            checked += 1
+    assert checked >= 170, checked
+
+
+def test_clean_body_survives_every_naughty_string():
+    from email_issues.render import clean_body
+
+    settings = {"PATH": "content", "OUTPUT_PATH": "output"}
+    strings = naughty_strings()
+    for s in strings:
+        for markup in (s, f"<p>{s}</p>", f'<p><a href="{s}">x</a><img src="{s}" alt="{s}"></p>'):
+            out = clean_body(markup, "https://blog.example.test/post/", settings, "https://blog.example.test")
+            root = lxml_html.fragment_fromstring(out or "<p></p>", create_parent="div")
+            assert not root.xpath("//script | //svg | //iframe"), s
+            for node in root.iter():
+                for name in ("href", "src"):
+                    if isinstance(node.tag, str) and node.get(name) is not None:
+                        assert absolute(node.get(name)) and not node.get(name).lower().startswith(
+                            "javascript:"), (s, node.get(name))
+
+
+def test_naughty_subjects_reach_mailchimp_unchanged(fake, issues):
+    from .conftest import make_settings
+    from email_issues.campaigns import run_campaigns
+    import io
+
+    strings = [s for s in naughty_strings() if s.strip()][:200]
+    template = next(i for i in issues if i["slug"] == "email-edge-cases")
+    many = [dict(template, slug=f"naughty-{n}", subject=s.strip(), preview_text=s.strip())
+            for n, s in enumerate(strings)]
+    report = run_campaigns(many, make_settings(fake), out=io.StringIO())
+    assert report.ok and report.created == len(strings) == 200
+    for n, s in enumerate(strings):
+        [campaign] = fake.campaigns_titled(f"post:naughty-{n}")
+        assert campaign["settings"]["subject_line"] == s.strip()[:150]
+        assert campaign["settings"]["preview_text"] == s.strip()[:150]
