@@ -1,16 +1,18 @@
 """Newsletter issues: every post rendered as an email at build time, and (at
 the end of `make publish`) each new post sent as one Mailchimp campaign.
 
-At the end of reading (all_generators_finalized) each published post, and in
-the preview each draft too, is rendered by render.py with the theme's
-templates/email/. Then:
+When the build has written the site (finalized, so the preview's edited page
+is never kept waiting) each published post, and in the preview each draft
+too, is rendered by render.py with the theme's templates/email/. Then:
   * SVG covers get PNG renderings under images/email/ (they ship with the site:
     the emails point at them);
   * NEWSLETTER_ISSUES_FILE (publishconf: var/newsletter/issues.json) receives
     every published post's issue as JSON, which `make newsletter` reads;
   * with NEWSLETTER_PREVIEW_PAGES (on in `make serve`) each email is written
     to /newsletter/preview/<slug>/ (and plain.txt beside it), with Mailchimp's
-    merge tags filled with sample values. `make publish` writes none.
+    merge tags filled with sample values. `make publish` writes none. A preview
+    page whose post, templates and settings have not changed is not rendered
+    again (a key beside it says what it was made from).
   * an email over 90 KB is reported as a warning, over Gmail's 102 KB clipping
     limit as a build error naming the post.
 When the build ends and NEWSLETTER_SEND_ON_PUBLISH is on (publishconf) and
@@ -23,6 +25,7 @@ NEWSLETTER_SEND_ON_PUBLISH. The sender's settings come from the environment:
 see campaigns.py and the README.
 """
 
+import hashlib
 import html
 import json
 import logging
@@ -41,7 +44,9 @@ SAMPLE_MERGE_TAGS = {
     "*|UPDATE_PROFILE|*": "#preferences-link-goes-here",
 }
 
-_state = {"issues": None}
+_state = {"issues": None, "generator": None}
+_TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                          "theme", "templates", "email")
 
 
 def _wanted(settings):
@@ -50,9 +55,36 @@ def _wanted(settings):
     return bool(settings.get("NEWSLETTER_ISSUES_FILE") or settings.get("NEWSLETTER_PREVIEW_PAGES"))
 
 
-def render_all(generators):
+def remember(generators):
     _state["issues"] = None
-    articles_generator = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
+    _state["generator"] = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
+
+
+def _code_digest():
+    """The email templates and the renderer, once per build."""
+    digest = hashlib.sha256()
+    if os.path.isdir(_TEMPLATES):
+        for name in sorted(os.listdir(_TEMPLATES)):
+            with open(os.path.join(_TEMPLATES, name), "rb") as handle:
+                digest.update(handle.read())
+    with open(__file__.replace("__init__.py", "render.py"), "rb") as handle:
+        digest.update(handle.read())
+    return digest.hexdigest()
+
+
+def source_key(article, settings, code):
+    """What a post's email is made from: its text and metadata, the email
+    templates (code) and the settings they read."""
+    digest = hashlib.sha256(code.encode())
+    digest.update((getattr(article, "source_html", None) or article._content or "").encode())
+    digest.update(repr(sorted((k, str(v)) for k, v in article.metadata.items())).encode())
+    digest.update(repr([settings.get(k) for k in ("SITE_ORIGIN", "SITENAME", "SITESUBTITLE",
+                                                   "PAGE_URL", "ARTICLE_URL", "SHARE_NETWORKS")]).encode())
+    return digest.hexdigest()
+
+
+def render_all(pelican=None):
+    articles_generator = _state["generator"]
     if articles_generator is None or not _wanted(articles_generator.settings):
         return
     settings = articles_generator.settings
@@ -62,11 +94,17 @@ def render_all(generators):
     if preview:
         posts += list(articles_generator.drafts)
     issues, published = [], {id(a) for a in articles_generator.articles}
+    need_all = bool(settings.get("NEWSLETTER_ISSUES_FILE"))
+    code = _code_digest() if preview else ""
     for article in posts:
         flag = str(article.metadata.get("newsletter", "")).strip().lower()
         if flag not in ("", "on", "yes", "true", "1", "off", "no", "false", "0"):
             log.error("%s: Newsletter: %r must be on or off", article.source_path, flag)
             continue
+        key = source_key(article, settings, code) if preview else ""
+        key_file = os.path.join(settings["OUTPUT_PATH"], PREVIEW_DIR, article.slug, ".key")
+        if preview and not need_all and _read(key_file) == key:
+            continue  # its preview is up to date
         try:
             issue = render_issue(article, env, settings)
         except Exception as error:  # noqa: BLE001 - reported with the post's file
@@ -82,14 +120,24 @@ def render_all(generators):
                   "close to Gmail's 102 KB clipping limit", file=sys.stderr)
         if preview:
             write_preview(settings["OUTPUT_PATH"], issue)
+            with open(key_file, "w", encoding="utf-8") as handle:
+                handle.write(key)
         if id(article) in published:
             issues.append(issue)
     if preview:
-        write_preview_index(settings["OUTPUT_PATH"], issues, settings)
+        write_preview_index(settings["OUTPUT_PATH"], articles_generator.articles, settings)
     target = settings.get("NEWSLETTER_ISSUES_FILE")
     if target:
         write_issues(target, issues)
     _state["issues"] = issues
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def fill_sample_merge_tags(document, preview_text):
@@ -111,12 +159,14 @@ def write_preview(output_path, issue):
         handle.write(issue.text)
 
 
-def write_preview_index(output_path, issues, settings):
+def write_preview_index(output_path, articles, settings):
+    from .render import newsletter_enabled
+
     rows = "\n".join(
-        f'<li><a href="{html.escape(i.slug)}/">{html.escape(i.title)}</a> · '
-        f'{i.size / 1024:.1f} KB · <a href="{html.escape(i.slug)}/plain.txt">plain text</a>'
-        f'{" · <strong>Newsletter: off</strong>" if not i.newsletter else ""}</li>'
-        for i in issues)
+        f'<li><a href="{html.escape(a.slug)}/">{html.escape(a.title)}</a> · '
+        f'<a href="{html.escape(a.slug)}/plain.txt">plain text</a>'
+        f'{" · <strong>Newsletter: off</strong>" if not newsletter_enabled(a) else ""}</li>'
+        for a in articles)
     page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" '
             f'content="noindex"><title>Newsletter previews · {html.escape(settings["SITENAME"])}</title>'
             f'</head><body><main><h1>Newsletter previews</h1><p>Each published post as its email. '
@@ -136,6 +186,7 @@ def write_issues(target, issues):
 
 
 def send_after_publish(pelican):
+    render_all(pelican)
     settings = pelican.settings
     if not settings.get("NEWSLETTER_SEND_ON_PUBLISH") or _state["issues"] is None:
         return
@@ -157,5 +208,5 @@ def send_after_publish(pelican):
 
 
 def register():
-    signals.all_generators_finalized.connect(render_all)
+    signals.all_generators_finalized.connect(remember)
     signals.finalized.connect(send_after_publish)

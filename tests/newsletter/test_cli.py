@@ -110,3 +110,21 @@ def test_the_preview_build_shows_every_email_drafts_included(tmp_path):
         page = preview / slug / "index.html"
         assert page.exists(), slug
         assert 'http://127.0.0.1:8000/' in page.read_text()  # absolute, on the preview's origin
+
+
+def test_the_preview_renders_only_emails_whose_post_changed(tmp_path):
+    content = make_content(tmp_path)
+    output = tmp_path / "out"
+    command = [sys.executable, "-m", "tools.build", "pelicanconf.py", "--content", str(content),
+               "--output", str(output)]
+    env = {**os.environ, "PREVIEW": "1", "SEARCH_ENABLED": "0"}
+    assert subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300).returncode == 0
+    preview = output / "newsletter" / "preview"
+    edited, untouched = preview / "quiet-house-note" / "index.html", preview / "email-edge-cases" / "index.html"
+    before = {p: p.stat().st_mtime_ns for p in (edited, untouched)}
+    post = content / "posts" / "quiet-house-note.md"
+    post.write_text(post.read_text().replace("We moved desks.", "We moved desks again."))
+    assert subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300).returncode == 0
+    assert untouched.stat().st_mtime_ns == before[untouched]
+    assert edited.stat().st_mtime_ns != before[edited]
+    assert "We moved desks again." in edited.read_text()
