@@ -21,6 +21,8 @@ KNOWN_KEYS = {
     "translation": "Translation", "template": "Template", "save_as": "Save_as",
     "url": "URL", "description": "Description",
     "newsletter": "Newsletter", "newsletter_subject": "Newsletter_subject",
+    # Other Pelican blogs (fullstackpython.com) write `newsletters: False`: same meaning.
+    "newsletters": "Newsletters",
 }
 STATUSES = {"draft", "published", "hidden"}
 # Keys Pelican adds itself; never a writer's typo.

@@ -35,7 +35,7 @@ import sys
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
-from .render import GMAIL_CLIP_BYTES, WARN_BYTES, render_issue
+from .render import GMAIL_CLIP_BYTES, WARN_BYTES, newsletter_flag, render_issue
 
 log = logging.getLogger(__name__)
 PREVIEW_DIR = "newsletter/preview"
@@ -97,7 +97,7 @@ def render_all(pelican=None):
     need_all = bool(settings.get("NEWSLETTER_ISSUES_FILE"))
     code = _code_digest() if preview else ""
     for article in posts:
-        flag = str(article.metadata.get("newsletter", "")).strip().lower()
+        flag = newsletter_flag(article)
         if flag not in ("", "on", "yes", "true", "1", "off", "no", "false", "0"):
             log.error("%s: Newsletter: %r must be on or off", article.source_path, flag)
             continue

@@ -63,8 +63,14 @@ class Issue:
         return asdict(self)
 
 
+def newsletter_flag(article):
+    """`Newsletter:` (or `Newsletters:`, as other Pelican blogs spell it), lowercased."""
+    meta = article.metadata
+    return str(meta.get("newsletter", meta.get("newsletters", ""))).strip().lower()
+
+
 def newsletter_enabled(article):
-    return str(article.metadata.get("newsletter", "")).strip().lower() not in _OFF
+    return newsletter_flag(article) not in _OFF
 
 
 def render_issue(article, env, settings):
