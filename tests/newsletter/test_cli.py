@@ -128,3 +128,18 @@ def test_the_preview_renders_only_emails_whose_post_changed(tmp_path):
     assert untouched.stat().st_mtime_ns == before[untouched]
     assert edited.stat().st_mtime_ns != before[edited]
     assert "We moved desks again." in edited.read_text()
+
+
+def test_make_newsletter_renders_the_site_itself_without_an_issues_file(fake):
+    environ = {**os.environ, "MAILCHIMP_API_KEY": fake.api_key, "MAILCHIMP_LIST_ID": fake.list_id,
+               "MAILCHIMP_API_ROOT": fake.api_root, "NEWSLETTER_SINCE": "2026-09-01",
+               "NEWSLETTER_CAMPAIGNS": "draft", "SITEURL": SITEURL}
+    result = subprocess.run([sys.executable, "-m", "tools.newsletter"], cwd=ROOT, env=environ,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "created  post:cold-email-without-the-chill" in result.stdout
+    [campaign] = fake.campaigns.values()
+    assert f"{SITEURL}/2026/09/cold-email-without-the-chill/" in campaign["content"]["html"]
+    no_site = subprocess.run([sys.executable, "-m", "tools.newsletter"], cwd=ROOT,
+                             env={**environ, "SITEURL": ""}, capture_output=True, text=True, timeout=300)
+    assert no_site.returncode == 2 and "SITEURL" in no_site.stderr
