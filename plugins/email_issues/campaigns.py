@@ -21,8 +21,9 @@ and the reasons are printed.
 Calls that only read, or set something to a value (PATCH, PUT content), are
 retried on transient errors. Calls that do something (create, test, schedule,
 send) are never retried blindly: after a timeout, a dropped connection or a
-5xx the campaign is read back, and the call counts as done if it took effect;
-only a 429 (refused before any work) is tried again, after the read-back.
+5xx the campaign is read back (a create: the folder is listed again), and the
+call counts as done if it took effect; a schedule or send refused with 429
+(refused before any work) is tried again, after the read-back.
 When the outcome stays unknown the post is reported failed, and the next run
 reads the real state first.
 
