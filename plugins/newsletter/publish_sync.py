@@ -29,8 +29,10 @@ def run_publish_sync(environ=os.environ):
         outbox.close()
     print(f"Newsletter sync: {report.summary()} | outbox: {state.summary()}")
     if state.errored:
-        log.warning("Newsletter sync: %d outbox item(s) undelivered after errors; see `make outbox`",
-                    state.errored)
+        # Printed, not a warning: the strict build fails on warnings, and a
+        # Mailchimp outage must not stop the site from publishing. The worker
+        # and `make sync` retry, and /api/health reports the backlog's age.
+        print(f"Newsletter sync: {state.errored} outbox item(s) undelivered after errors; see `make outbox`")
     if report.error:
         log.error("Newsletter sync failed: %s", report.error)
     return report
