@@ -1,5 +1,6 @@
 """Tests for tools.import_wordpress against a small WXR export (fixtures/export.xml)."""
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -52,7 +53,7 @@ def test_post_front_matter(imported):
         "summary": "Sales and marketing chase the same customers on different clocks. "
                    "Here is why they clash and how to get them working together.",
         "slug": "sales-and-marketing-sibling-rivalry",
-        "status": "published",
+        "status": "published", "wordpress_id": "101",
     }
 
 
@@ -60,12 +61,13 @@ def test_page_and_draft_front_matter(imported):
     content, _ = imported
     assert read_front_matter(content / PAGE) == {
         "title": "Contact us", "date": "2026-01-05 08:00", "authors": "Dana Reyes",
-        "slug": "contact", "status": "published",
+        "slug": "contact", "status": "published", "wordpress_id": "7",
     }
     # no wp:post_name (never published): the slug comes from the title; Modified equal to Date is dropped
     assert read_front_matter(content / DRAFT) == {
         "title": "Notes on pricing workshops", "date": "2026-04-02 11:15", "category": "Strategy",
         "authors": "Dana Reyes", "slug": "notes-on-pricing-workshops", "status": "draft",
+        "wordpress_id": read_front_matter(content / DRAFT)["wordpress_id"],
     }
 
 
@@ -92,29 +94,31 @@ def test_post_body_markdown(imported):
     assert "contact-form-7" not in body and "[caption" not in body
 
 
-def test_page_body_keeps_contact_form_and_unknown_shortcode(imported):
-    content, _ = imported
+def test_page_body_keeps_contact_form_and_drops_an_empty_gallery(imported):
+    content, out = imported
+    # the gallery's ids are not in the export and the page has no attached images: removed, and reported
     assert body_of(content / PAGE) == (
         "Tell us about your project and we will get back to you within two working days.\n\n"
         "Prefer the phone? Call the office on weekdays.  \nWe answer between nine and five.\n\n"
-        "[contact]\n\n"
-        '[gallery ids="31,32,33" link_to="file"]\n')
+        "[contact]\n")
+    assert f"Galleries with no images in the export (removed; add the images by hand):\n  {content / PAGE}\n" in out
 
 
 def test_summary_lists_what_needs_a_human(imported):
     content, out = imported
     assert "written: 2 posts, 1 page" in out
     assert "skipped: 1 attachment, 1 nav_menu_item" in out
-    assert f'{content / PAGE}: [gallery ids="31,32,33" link_to="file"]' in out
-    comments = out.split("Comments (not imported):\n", 1)[1]
-    assert comments.startswith(f'  {content / POST} "Sales & Marketing: The Classic Sibling Rivalry": 2 comments\n'
-                               "    - Alex Moreno, 2026-03-15 10:02:00\n"
-                               "    - Priya Shah, 2026-03-16 18:45:00 (pending)\n")
-    assert "Remote images to download by hand:" in out
+    comments_file = content.parent / "var" / "import" / "wordpress-comments.json"
+    assert f"Comments: 2 written to {comments_file} (1 approved, 1 pending; 2 comment)" in out
+    data = json.loads(comments_file.read_text(encoding="utf-8"))
+    assert [(c["author"], c["status"], c["post_path"]) for c in data["comments"]] == [
+        ("Alex Moreno", "approved", "/sales-and-marketing-sibling-rivalry.html"),  # no pelicanconf: default URLs
+        ("Priya Shah", "pending", "/sales-and-marketing-sibling-rivalry.html")]
+    assert "Remote images (download them with --download-images, or by hand):" in out
     assert "https://old.example.com/wp-content/uploads/2026/03/two-teams.jpg (featured image" in out
     assert 'id=6727 "Email – Blog" -> [signup]' in out
     assert 'id=12 "Contact form 1" -> [contact]' in out
-    for path in content.rglob("*.md"):  # comments are listed, never imported
+    for path in content.rglob("*.md"):  # comments go to the data file, never into posts
         assert "Alex Moreno" not in path.read_text(encoding="utf-8")
 
 
