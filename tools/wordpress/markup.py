@@ -31,6 +31,7 @@ _CLOSE_BLOCK_RE = re.compile(rf"</{_BLOCK}>|<hr\b[^>]*>", re.I)
 _EDGE_TAGS_RE = re.compile(
     rf"^(?P<head>(?:\s*<{_BLOCK}(?:\s[^>]*)?>)*)(?P<middle>.*?)(?P<tail>(?:\s*</{_BLOCK}>)*)\s*$", re.I | re.S)
 _WHOLE_ELEMENT_RE = re.compile(rf"^<(?P<tag>{_BLOCK})\b.*</(?P=tag)>$", re.I | re.S)
+_BREAKS_RE = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|tr|td|th|blockquote|figcaption|dd|dt)>", re.I)
 _PROTECTED_RE = re.compile(r"<(pre|script|style)\b.*?</\1>", re.I | re.S)
 
 
@@ -94,7 +95,8 @@ class WordPressConverter(MarkdownConverter):
 
 def one_line(html_or_text: str) -> str:
     """Plain single-line text, for a front matter value."""
-    text = BeautifulSoup(html.unescape(html_or_text or ""), "html.parser").get_text(" ")
+    source = _BREAKS_RE.sub(" ", html_or_text or "")
+    text = BeautifulSoup(source, "html.parser").get_text("")
     return " ".join(text.split())
 
 

@@ -41,6 +41,7 @@ class Report:
     redirect_count: int = 0
     comments_path: Path | None = None
     comments: dict = field(default_factory=dict)
+    outside_categories: Counter = field(default_factory=Counter)  # category → posts, when CATEGORIES is a closed list
 
     def count(self, kind: str) -> int:
         return sum(1 for doc in self.written if doc.kind == kind)
@@ -129,7 +130,7 @@ def run_import(source: Path, content_dir: Path, force: bool, forms: FormRules, s
         allowed = settings.get("CATEGORIES") or []
         category = dict(doc.fields).get("Category")
         if allowed and category and category not in allowed:
-            doc.warnings.append(f"Category {category!r} is not in CATEGORIES ({', '.join(allowed)})")
+            report.outside_categories[category] += 1
         doc.set_field("Slug", slug)
         if why:
             report.renamed.append((doc, make_slug(item.name, settings) or item.name, why))
@@ -236,6 +237,9 @@ def format_summary(report: Report) -> str:
     lines.append(f"Comments: {total} written to {report.comments_path}"
                  + (f" ({detail}; {kinds})" if total else "")
                  + (" - it holds commenters' emails: keep it out of public repositories" if total else ""))
+    if report.outside_categories:
+        lines.append("Categories not in CATEGORIES (add them there, or empty it to allow any): " + ", ".join(
+            f"{name!r} ({_plural(n, 'post')})" for name, n in report.outside_categories.most_common()))
     lines += _section("Warnings:", [f"  {doc.path}: {w}" for doc in docs for w in doc.warnings])
     return "\n".join(lines) + "\n"
 
