@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tools import import_wordpress as wp
+from tools.wordpress import markup as wp_markup
 from tools.slugs import read_front_matter
 
 FIXTURE = Path(__file__).parent / "fixtures" / "export.xml"
@@ -147,7 +148,7 @@ def test_warns_about_categories_the_site_does_not_allow(tmp_path, capsys):
     (tmp_path / "pelicanconf.py").write_text('CATEGORIES = ["Email", "Sales"]\n', encoding="utf-8")
     code, out, _ = run_import(tmp_path / "content", capsys)
     assert code == 0
-    assert f"{tmp_path / 'content' / POST}: Category 'Strategy' is not in CATEGORIES (Email, Sales)" in out
+    assert "Categories not in CATEGORIES (add them there, or empty it to allow any): 'Strategy' (2 posts)" in out
 
 
 def test_unreadable_export(tmp_path, capsys):
@@ -226,3 +227,55 @@ def test_imported_and_new_content_builds_with_pelican(imported, tmp_path, caplog
 ])
 def test_form_classification(attrs, kind):
     assert wp.FormRules(titles={"40": "Subscribe"}).classify(attrs) == kind
+
+
+def test_embeds_become_links_and_scripts_go():
+    codes = wp.Shortcodes(wp.FormRules())
+    converted = wp_markup.convert(
+        "Intro\n\nhttps://www.youtube.com/watch?v=abc123\n\n"
+        '<iframe src="https://player.vimeo.com/video/42?title=0" width="640"></iframe>\n\n'
+        '<blockquote class="twitter-tweet"><p>Hi</p></blockquote>'
+        '<script async src="https://platform.twitter.com/widgets.js"></script>\n\n'
+        '[video mp4="https://old.example.com/wp-content/uploads/clip.mp4"][/video]\n\n'
+        "[embed]https://twitter.com/someone/status/1[/embed]", codes)
+    md = converted.markdown
+    assert '<p class="embed"><a href="https://www.youtube.com/watch?v=abc123">Watch on YouTube</a></p>' in md
+    assert "[Watch on Vimeo](https://vimeo.com/42)" in md
+    assert '<a href="https://old.example.com/wp-content/uploads/clip.mp4">Watch the video (clip.mp4)</a>' in md
+    assert '<a href="https://twitter.com/someone/status/1">View on X (Twitter)</a>' in md
+    assert "<iframe" not in md and "<script" not in md and "[video" not in md and "[embed" not in md
+    assert converted.removed == ["<script src=https://platform.twitter.com/widgets.js>"]
+
+
+def test_blocks_more_and_nextpage():
+    codes = wp.Shortcodes(wp.FormRules())
+    converted = wp_markup.convert(
+        "<!-- wp:paragraph -->\n<p>Before the fold.</p>\n<!-- /wp:paragraph -->\n\n<!--more-->\n\n"
+        "<!-- wp:paragraph -->\n<p>Part one.</p>\n<!-- /wp:paragraph -->\n\n<!--nextpage-->\n\n"
+        "<!-- wp:latest-posts /-->\n<p>Part two.</p>", codes)
+    assert converted.markdown == "Before the fold.\n\nPart one.\n\n---\n\nPart two.\n"
+    assert converted.teaser == "Before the fold." and converted.pages == 2
+
+
+def test_unknown_shortcodes_stay_visible_as_code():
+    codes = wp.Shortcodes(wp.FormRules())
+    md = wp.html_to_markdown('[column size="half"]Left text[/column]\n\n[button url="/x"]', codes)
+    assert md == '`[column size="half"]`Left text`[/column]`\n\n`[button url="/x"]`\n'
+    assert codes.unknown == ['[column size="half"]Left text[/column]', '[button url="/x"]']
+
+
+def test_private_and_password_protected_posts_are_not_published(tmp_path, capsys):
+    text = FIXTURE.read_text(encoding="utf-8")
+    text = text.replace("<wp:post_password><![CDATA[]]></wp:post_password>",
+                        "<wp:post_password><![CDATA[hunter2]]></wp:post_password>", 1)
+    export = tmp_path / "export.xml"
+    export.write_text(text, encoding="utf-8")
+    assert wp.main([str(export), "--content", str(tmp_path / "content")]) == 0
+    out = capsys.readouterr().out
+    protected = [line for line in out.splitlines() if line.endswith(": password-protected")]
+    assert len(protected) == 1
+    path = Path(protected[0].strip().rsplit(": ", 1)[0])
+    assert read_front_matter(path)["status"] == "draft" and "hunter2" not in path.read_text(encoding="utf-8")
+    redirect_map = json.loads((tmp_path / "content/redirects/wordpress.json").read_text(encoding="utf-8"))
+    assert all(entry["file"] != path.relative_to(tmp_path / "content").as_posix()
+               for entry in redirect_map["redirects"])

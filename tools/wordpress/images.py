@@ -23,6 +23,8 @@ MAX_BYTES = 50 * 1024 * 1024
 TIMEOUT = 30
 _HTML_SRC_RE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(?P<src>(?:https?:)?//.+?)\1""", re.I | re.S)
 _MD_IMG_RE = re.compile(r"!\[[^\]]*\]\((?P<src>(?:https?:)?//[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+# a link straight to an image file (WordPress's "link to: media file"): the reader's click loads it
+_LINKED_RE = re.compile(r"""(?:\]\(|href=["'])(?P<src>(?:https?:)?//[^)\s"'<>]+)""")
 
 
 def is_image_url(url: str) -> bool:
@@ -33,6 +35,7 @@ def remote_images(markdown: str) -> list[str]:
     """Remote image URLs in a Markdown body (Markdown images and raw <img> tags), in order, once each."""
     found = [html.unescape(m["src"]) for m in _HTML_SRC_RE.finditer(markdown)]
     found += [m["src"] for m in _MD_IMG_RE.finditer(markdown)]
+    found += [html.unescape(m["src"]) for m in _LINKED_RE.finditer(markdown) if is_image_url(m["src"])]
     ordered = sorted(set(found), key=lambda url: min(i for i, u in enumerate(found) if u == url))
     return ordered
 

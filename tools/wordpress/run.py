@@ -7,13 +7,14 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tools.slugs import default_settings_file, markdown_files, make_slug, read_front_matter, slug_settings
 from tools.slugs import effective_slug
 from tools.wordpress import comments as comments_file
-from tools.wordpress import redirects
+from tools.wordpress import links, redirects
 from tools.wordpress.documents import Document, build_document
-from tools.wordpress.images import Downloader, rewrite
+from tools.wordpress.images import Downloader, remote_images, rewrite
 from tools.wordpress.shortcodes import FormRules
 from tools.wordpress.wxr import Export, ExportError, Item, parse_export
 
@@ -41,6 +42,7 @@ class Report:
     redirect_count: int = 0
     comments_path: Path | None = None
     comments: dict = field(default_factory=dict)
+    relinked: int = 0  # links to the old site's posts now pointing at the imported files
     outside_categories: Counter = field(default_factory=Counter)  # category → posts, when CATEGORIES is a closed list
 
     def count(self, kind: str) -> int:
@@ -134,10 +136,18 @@ def run_import(source: Path, content_dir: Path, force: bool, forms: FormRules, s
         doc.set_field("Slug", slug)
         if why:
             report.renamed.append((doc, make_slug(item.name, settings) or item.name, why))
+        report.docs.append(doc)
+    hosts = {urlsplit(url).netloc for url in (export.base_blog_url, export.link)}
+    hosts |= {urlsplit(doc.item.link).netloc for doc in report.docs if doc.item.link}
+    attachment_pages = {i.link: i.attachment_url for i in export.items
+                        if i.post_type == "attachment" and i.link and i.attachment_url}
+    report.relinked = links.relink(report.docs, hosts, lambda doc: f"{TARGET_DIRS[doc.kind]}/{doc.slug}.md",
+                                   attachment_pages)
+    for doc in report.docs:
+        doc.images = remote_images(doc.body)  # again: relinked attachment pages now lead to image files
         if downloader is not None:
             _download(doc, downloader)
-        report.docs.append(doc)
-        write_document(doc, target_dir, force, books[item.post_type], report)
+        write_document(doc, content_dir / TARGET_DIRS[doc.kind], force, books[doc.kind], report)
     if downloader is not None:
         report.downloaded, report.failed_images = downloader.saved, downloader.failed
     site = export.base_blog_url or export.link or export.base_site_url
@@ -228,6 +238,9 @@ def format_summary(report: Report) -> str:
                        for doc in docs for fid, title, kind in doc.forms])
     lines += _section("Unknown shortcodes (shown as code in the text; fix by hand):",
                       [f"  {doc.path}: {code}" for doc in docs for code in doc.unknown_shortcodes])
+    if report.relinked:
+        lines.append(f"Links to the old site: {report.relinked} now point at the imported posts ({{filename}} links) "
+                     "or, for attachment pages, at the image itself")
     lines += _images_lines(report)
     lines.append(f"Redirects: {_plural(report.redirect_count, 'old URL')} mapped in {report.redirects_path}")
     statuses, types = comments_file.counts(report.comments)
