@@ -9,7 +9,6 @@ on one page. Embeds become links first (see embeds).
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tools.slugs import default_settings_file, markdown_files, make_slug, read_front_matter, slug_settings
-from tools.slugs import effective_slug
+from tools.slugs import (default_settings_file, effective_slug, markdown_files, make_slug, read_front_matter,
+                         slug_settings)
 from tools.wordpress import comments as comments_file
 from tools.wordpress import links, redirects
 from tools.wordpress.documents import Document, build_document
@@ -57,46 +57,36 @@ def skip_reason(item: Item) -> str | None:
     return None
 
 
-@dataclass
 class SlugBook:
-    """Slugs in use per kind: the site's own files, the reserved names, and this run's picks."""
-    taken: set[str]
-    mine: dict[str, Path]  # slug → file a previous import of the same WordPress item wrote
-    paths: set[Path]
+    """Slugs in use for one kind: the site's own files, the reserved names, and this run's picks.
 
-    @classmethod
-    def of(cls, directory: Path, settings: dict, kind: str) -> SlugBook:
-        taken, mine, paths = set(RESERVED_PAGE_SLUGS if kind == "page" else ()), {}, set()
+    Files an earlier import wrote (they carry ``Wordpress_id``) do not count:
+    importing the same export again finds them at the same slugs.
+    """
+
+    def __init__(self, directory: Path, settings: dict, kind: str):
+        self.settings = settings
+        self.taken = set(RESERVED_PAGE_SLUGS if kind == "page" else ())
+        self.site = set()
+        self.picked: set[str] = set()
         for path in markdown_files(directory):
-            meta = read_front_matter(path)
-            slug = effective_slug(path, settings)
-            if meta.get("wordpress_id"):
-                mine[f"{meta['wordpress_id']}:{slug}"] = path
-            else:
-                taken.add(slug)
-                paths.add(path.resolve())
-        return cls(taken=taken, mine=mine, paths=paths)
+            if not read_front_matter(path).get("wordpress_id"):
+                self.site.add(effective_slug(path, settings))
+        self.taken |= self.site
 
-    def pick(self, item: Item, title: str, directory: Path, settings: dict) -> tuple[str, str]:
-        """(slug, why it is not the WordPress one or "")."""
-        wanted = _cap(make_slug(item.name, settings)) or _cap(make_slug(title, settings)) \
-            or f"{item.post_type}-{item.post_id}"
-        candidates = [wanted, _cap(make_slug(title, settings))] + [f"{wanted}-{n}" for n in range(2, 1000)]
-        for slug in candidates:
-            if slug and self._free(slug, item, directory):
-                self.taken.add(slug)
+    def pick(self, item: Item, title: str) -> tuple[str, str]:
+        """(slug, why it is not the WordPress one, or "")."""
+        by_title = _cap(make_slug(title, self.settings))
+        wanted = _cap(make_slug(item.name, self.settings)) or by_title or f"{item.post_type}-{item.post_id}"
+        for slug in [wanted, by_title] + [f"{wanted}-{n}" for n in range(2, 1000)]:
+            if slug and slug not in self.taken:
                 why = "" if slug == wanted else (
-                    "reserved by the site" if wanted in RESERVED_PAGE_SLUGS and item.post_type == "page"
-                    else "already used by the site" if wanted not in self._picked else "used by another imported item")
-                self._picked.add(slug)
+                    "used by another imported item" if wanted in self.picked
+                    else "already used by the site" if wanted in self.site else "reserved by the site")
+                self.taken.add(slug)
+                self.picked.add(slug)
                 return slug, why
         raise ExportError(f"no free slug for {item.post_type} {item.post_id}")
-
-    def _free(self, slug: str, item: Item, directory: Path) -> bool:
-        return slug not in self.taken
-
-    def __post_init__(self):
-        self._picked: set[str] = set()
 
 
 def _cap(slug: str) -> str:
@@ -117,17 +107,15 @@ def run_import(source: Path, content_dir: Path, force: bool, forms: FormRules, s
     form_items = (i for i in export.items if i.post_type == "wpcf7_contact_form")
     forms.titles = {i.post_id: i.title for i in form_items} | forms.titles
     report = Report(source=source, export=export)
-    books = {kind: SlugBook.of(content_dir / folder, settings, kind) for kind, folder in TARGET_DIRS.items()}
+    books = {kind: SlugBook(content_dir / folder, settings, kind) for kind, folder in TARGET_DIRS.items()}
     downloader = Downloader(content_dir) if download_images else None
     for item in export.items:
         reason = skip_reason(item)
         if reason:
             report.skipped[reason] += 1
             continue
-        target_dir = content_dir / TARGET_DIRS[item.post_type]
-        probe = build_document(item, export, "", forms)
-        slug, why = books[item.post_type].pick(item, dict(probe.fields)["Title"], target_dir, settings)
-        doc = probe
+        doc = build_document(item, export, "", forms)
+        slug, why = books[item.post_type].pick(item, dict(doc.fields)["Title"])
         doc.slug = slug
         allowed = settings.get("CATEGORIES") or []
         category = dict(doc.fields).get("Category")
@@ -147,7 +135,7 @@ def run_import(source: Path, content_dir: Path, force: bool, forms: FormRules, s
         doc.images = remote_images(doc.body)  # again: relinked attachment pages now lead to image files
         if downloader is not None:
             _download(doc, downloader)
-        write_document(doc, content_dir / TARGET_DIRS[doc.kind], force, books[doc.kind], report)
+        write_document(doc, content_dir / TARGET_DIRS[doc.kind], force, report)
     if downloader is not None:
         report.downloaded, report.failed_images = downloader.saved, downloader.failed
     site = export.base_blog_url or export.link or export.base_site_url
@@ -170,7 +158,7 @@ def _download(doc: Document, downloader: Downloader) -> None:
         doc.set_field("Image_alt", doc.cover_alt or dict(doc.fields)["Title"])
 
 
-def write_document(doc: Document, target_dir: Path, force: bool, book: SlugBook, report: Report) -> None:
+def write_document(doc: Document, target_dir: Path, force: bool, report: Report) -> None:
     path = target_dir / f"{doc.slug}.md"
     if path.exists() and not force:
         report.kept.append((path, "exists (use --force to overwrite)"))
