@@ -279,3 +279,10 @@ def test_private_and_password_protected_posts_are_not_published(tmp_path, capsys
     redirect_map = json.loads((tmp_path / "content/redirects/wordpress.json").read_text(encoding="utf-8"))
     assert all(entry["file"] != path.relative_to(tmp_path / "content").as_posix()
                for entry in redirect_map["redirects"])
+
+
+def test_headings_start_at_h2_and_hashtags_stay_text():
+    codes = wp.Shortcodes(wp.FormRules())
+    md = wp.html_to_markdown("<h3>First</h3><p>Text</p><h4>Second</h4><dl><dt>#dowork</dt><dd>A motto.</dd></dl>"
+                             "<pre># a comment in code</pre>", codes)
+    assert md == "## First\n\nText\n\n### Second\n\n\\#dowork\n:   A motto.\n\n```\n# a comment in code\n```\n"

@@ -75,7 +75,8 @@ def wpautop(text: str) -> str:
 class WordPressConverter(MarkdownConverter):
     """markdownify with ATX headings, and paragraphs that cannot turn into lists or headings."""
 
-    _LEADING_MARKER = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([-+#>])(\s)", re.M)
+    # Python-Markdown makes a heading of "#word" too, without a space
+    _LEADING_MARKER = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([-+>])(\s)|^(\s*)(#)()", re.M)
 
     class Options(MarkdownConverter.DefaultOptions):
         heading_style = ATX
@@ -85,11 +86,17 @@ class WordPressConverter(MarkdownConverter):
         converted = super().convert_p(el, text, parent_tags)
         return self._LEADING_MARKER.sub(self._escape_marker, converted)
 
+    def convert_dt(self, el, text, parent_tags):  # a term such as "#dowork" must not become a heading
+        converted = super().convert_dt(el, text, parent_tags)
+        return self._LEADING_MARKER.sub(self._escape_marker, converted)
+
     @staticmethod
     def _escape_marker(match: re.Match) -> str:
         if match.group(2) is not None:
             return f"{match.group(1)}{match.group(2)}\\{match.group(3)}{match.group(4)}"
-        return f"{match.group(5)}\\{match.group(6)}{match.group(7)}"
+        if match.group(6) is not None:
+            return f"{match.group(5)}\\{match.group(6)}{match.group(7)}"
+        return f"{match.group(8)}\\#"
 
 
 def one_line(html_or_text: str) -> str:
@@ -121,8 +128,27 @@ def convert(content: str, shortcodes: Shortcodes) -> Converted:
     markdown = WordPressConverter().convert(content)
     markdown = shortcodes.restore(markdown)
     markdown = re.sub(r"[ \t]+$", lambda m: m.group(0) if m.group(0) == "  " else "", markdown, flags=re.M)
-    markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip()
+    markdown = level_headings(re.sub(r"\n{3,}", "\n\n", markdown).strip())
     return Converted(markdown=markdown + "\n" if markdown else "", teaser=teaser, pages=pages, removed=removed)
+
+
+def level_headings(markdown: str) -> str:
+    """Move the headings so the highest is h2: the page's title is its h1, and a post that starts at h3
+    (or uses h1 in the text) would skip or repeat a level. Their order and spacing stay."""
+    prose = re.sub(r"^```.*?^```", "", markdown, flags=re.M | re.S)
+    levels = [len(m) for m in re.findall(r"^(#{1,6}) ", prose, re.M)]
+    if not levels or min(levels) == 2:
+        return markdown
+    shift = 2 - min(levels)
+    out, fenced = [], False
+    for line in markdown.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        match = None if fenced else re.match(r"^(#{1,6}) ", line)
+        if match:
+            line = "#" * max(1, min(6, len(match[1]) + shift)) + line[len(match[1]):]
+        out.append(line)
+    return "\n".join(out)
 
 
 def shortcodes_free(text: str) -> str:
