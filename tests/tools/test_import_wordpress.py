@@ -54,7 +54,7 @@ def test_post_front_matter(imported):
         "summary": "Sales and marketing chase the same customers on different clocks. "
                    "Here is why they clash and how to get them working together.",
         "slug": "sales-and-marketing-sibling-rivalry",
-        "status": "published", "wordpress_id": "101",
+        "status": "published", "newsletter": "off", "wordpress_id": "101",
     }
 
 

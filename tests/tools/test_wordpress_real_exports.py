@@ -149,6 +149,9 @@ def test_statuses_kinds_and_formats(theme_test):
     assert theme_test.meta("posts/template-password-protected.md")["status"] == "draft"
     assert theme_test.meta("posts/draft.md")["status"] == "draft"
     assert theme_test.meta("posts/template-sticky.md")["sticky"] == "yes"
+    assert theme_test.meta("posts/template-sticky.md")["newsletter"] == "off"  # WordPress published it already
+    assert "newsletter" not in theme_test.meta("posts/scheduled.md")  # its issue goes out on its day
+    assert "newsletter" not in theme_test.meta("posts/draft.md")
     assert theme_test.meta("posts/post-format-aside.md")["post_format"] == "aside"
     assert "aside: 1" in section(theme_test.summary, "Post formats (kept as Post_format):")[0]
     assert not any("password" in key for key in theme_test.meta("posts/template-password-protected.md"))

@@ -186,6 +186,9 @@ def build_document(item: Item, export: Export, slug: str, forms: FormRules) -> D
                ("Summary", summary or None),
                ("Slug", slug),
                ("Status", status),
+               # already published (and, if at all, mailed) by WordPress: no newsletter campaign now
+               ("Newsletter", "off" if item.post_type == "post" and status == "published"
+                and item.status != "future" else None),
                ("Sticky", "yes" if item.sticky and item.post_type == "post" else None),
                ("Post_format", item.post_format if item.post_format not in ("", "standard") else None),
                ("Wordpress_id", item.post_id or None)]
