@@ -184,3 +184,12 @@ LOAD_CONTENT_CACHE = False
 GZIP_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False
 RELATIVE_URLS = False
+
+# --- Images (plugins/images: variants, clean copies, social cards; see its docstring)
+PLUGINS += ["images"]
+IMAGES_WIDTHS = [320, 480, 720, 1080, 1440]
+IMAGES_AVIF = os.environ.get("IMAGES_AVIF", "0") in ("1", "true", "on", "yes")
+IMAGES_QUALITY = {"jpeg": 78, "webp": 75, "avif": 55, "card": 85}
+# Kept outside output/ and between builds (CI restores it): a warm build encodes nothing.
+IMAGES_CACHE_PATH = os.environ.get("IMAGES_CACHE_PATH", "cache/images")
+HOME_FEATURE_NEWEST = True  # the newest post leads the home page with its cover, large

@@ -1,0 +1,63 @@
+"""The work done in the pool: decode a source once, write each of its
+missing outputs (variants, clean original, social card) to the cache.
+
+Runs in worker processes, so it takes and returns plain data only."""
+
+import io
+
+from . import cache, cards, pixels
+
+
+def encode_source(path, tasks, cache_path):
+    """tasks: [(key, transform)], all for the image at `path`. Returns how many were encoded."""
+    longest = max(task[1]["need"] for task in tasks)
+    try:
+        image = pixels.load(path, longest=longest)
+    except Exception as error:  # noqa: BLE001 - reported with the file's name
+        raise ImageError(f"{path}: cannot read the image ({error.__class__.__name__}: {error})") from None
+    for key, transform in tasks:
+        data = render(image, transform)
+        cache.store(cache_path, key, transform["fmt"], data)
+    return len(tasks)
+
+
+def encode_generated(tasks, cache_path):
+    for key, transform in tasks:
+        cache.store(cache_path, key, transform["fmt"], cards.generated_card(transform))
+    return len(tasks)
+
+
+def render(image, transform):
+    op = transform["op"]
+    if op == "card":
+        left, top, right, bottom = transform["box"]
+        width, height = image.size
+        picture = image.crop((round(left * width), round(top * height),
+                              round(right * width), round(bottom * height)))
+        picture = pixels.resize(picture, transform["w"], transform["h"])
+        return save(pixels.flatten(picture, transform["bg"]), transform)
+    picture = pixels.resize(image, transform["w"], transform["h"])
+    if transform["fmt"] == "jpeg":
+        picture = pixels.flatten(picture, transform.get("bg", "#ffffff"))
+    return save(picture, transform)
+
+
+def save(image, transform):
+    out = io.BytesIO()
+    fmt, quality = transform["fmt"], transform.get("q", 80)
+    image.info = {}
+    if fmt == "jpeg":
+        image.convert("RGB").save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    elif fmt == "webp":
+        image.save(out, "WEBP", quality=quality, method=4)
+    elif fmt == "avif":
+        image.save(out, "AVIF", quality=quality, speed=6)
+    elif fmt == "png":
+        image.save(out, "PNG", compress_level=9 if image.width <= 1080 else 6)
+    else:
+        raise ValueError(f"unknown output format {fmt!r}")
+    return out.getvalue()
+
+
+class ImageError(Exception):
+    """A source image that cannot be decoded."""
