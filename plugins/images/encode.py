@@ -15,8 +15,9 @@ def encode_source(path, tasks, cache_path):
         image = pixels.load(path, longest=longest)
     except Exception as error:  # noqa: BLE001 - reported with the file's name
         raise ImageError(f"{path}: cannot read the image ({error.__class__.__name__}: {error})") from None
-    for key, transform in tasks:
-        data = render(image, transform)
+    made = []  # resized images, reused across formats and as the next size's source
+    for key, transform in sorted(tasks, key=lambda task: -task[1]["w"]):
+        data = render(image, transform, made)
         cache.store(cache_path, key, transform["fmt"], data)
     return len(tasks)
 
@@ -27,7 +28,7 @@ def encode_generated(tasks, cache_path):
     return len(tasks)
 
 
-def render(image, transform):
+def render(image, transform, made=None):
     op = transform["op"]
     if op == "card":
         left, top, right, bottom = transform["box"]
@@ -36,10 +37,23 @@ def render(image, transform):
                               round(right * width), round(bottom * height)))
         picture = pixels.resize(picture, transform["w"], transform["h"])
         return save(pixels.flatten(picture, transform["bg"]), transform)
-    picture = pixels.resize(image, transform["w"], transform["h"])
+    picture = _resized(image, transform["w"], transform["h"], made if made is not None else [])
     if transform["fmt"] == "jpeg":
         picture = pixels.flatten(picture, transform.get("bg", "#ffffff"))
     return save(picture, transform)
+
+
+def _resized(image, width, height, made):
+    for earlier in made:
+        if earlier.size == (width, height):
+            return earlier
+    # Downscale from the smallest image made so far that is still larger:
+    # 1440 -> 1080 -> 720 costs far less than each from the full photo.
+    bigger = [m for m in made if m.width >= width and m.height >= height]
+    base = min(bigger, key=lambda m: m.width) if bigger else image
+    picture = pixels.resize(base, width, height)
+    made.append(picture)
+    return picture
 
 
 def save(image, transform):
