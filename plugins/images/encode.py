@@ -14,7 +14,7 @@ def encode_source(path, tasks, cache_path):
     try:
         image = pixels.load(path, longest=longest)
     except Exception as error:  # noqa: BLE001 - reported with the file's name
-        raise ImageError(f"{path}: cannot read the image ({error.__class__.__name__}: {error})") from None
+        raise ImageError(path, f"cannot read the image ({error.__class__.__name__}: {error})") from None
     made = []  # resized images, reused across formats and as the next size's source
     for key, transform in sorted(tasks, key=lambda task: -task[1]["w"]):
         data = render(image, transform, made)
@@ -74,4 +74,11 @@ def save(image, transform):
 
 
 class ImageError(Exception):
-    """A source image that cannot be decoded."""
+    """A source image that cannot be decoded; says which file."""
+
+    def __init__(self, path, message):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+    def __reduce__(self):  # raised in a worker process, re-raised in the build
+        return (ImageError, (self.path, str(self).split(": ", 1)[1]))

@@ -17,6 +17,7 @@ from . import cache, cards, pool
 from .config import RASTER_SUFFIXES, read_config
 from .markup import rewrite_body
 from .model import Card, Picture, Source, Variant
+from .encode import ImageError
 from .pixels import probe
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Build:
         self.tasks = {}         # source abs path (or None for generated) -> {key: transform}
         self.outputs = {}       # output-relative path -> (key, fmt)
         self.problems = []
+        self.users = {}         # source abs path -> content files that show it
 
     # -- sources ------------------------------------------------------------
 
@@ -67,8 +69,10 @@ class Build:
 
     # -- pictures -----------------------------------------------------------
 
-    def picture(self, source, alt, focus=(0.5, 0.5)):
+    def picture(self, source, alt, focus=(0.5, 0.5), user=None):
         config = self.config
+        if user:
+            self.users.setdefault(source.path, set()).add(os.path.relpath(user))
         formats = (["avif"] if config.avif else []) + ["webp"]
         fallback = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}[source.fmt]
         if fallback not in formats:
@@ -195,7 +199,12 @@ def run(generators):
             log.error("images: %s", problem)
         build.digests.save()
         return
-    encoded, reused = build.run_tasks()
+    try:
+        encoded, reused = build.run_tasks()
+    except ImageError as error:
+        users = sorted(build.users.get(error.path, ()))
+        log.error("images: %s%s", error, f" (used by {', '.join(users)})" if users else "")
+        return
     copied = build.copy_outputs()
     build.digests.save()
     stats = {"sources": sum(1 for s in build.sources.values() if s), "outputs": len(build.outputs),
@@ -229,7 +238,7 @@ def _process(build, content):
     if image:
         source = build.source(image)
         if source is not None:
-            picture = build.picture(source, alt, focus)
+            picture = build.picture(source, alt, focus, user=source_file)
     content.cover_picture = picture
 
     def resolve(src):
@@ -238,7 +247,7 @@ def _process(build, content):
             return None
         source = build.source(rel)
         if source is not None:
-            return build.picture(source, "")
+            return build.picture(source, "", user=source_file)
         static = build.context.get("static_content", {}).get(rel)
         if static is not None and rel.lower().endswith(".gif"):
             try:

@@ -93,21 +93,25 @@ def test_articles_show_their_facts_and_blogposting(site, articles):
 
 
 def test_cover_images_have_size_alt_and_absolute_og_image(site, articles):
+    """Every article shares a 1200x630 card (plugins/images), with or without a cover."""
     with_cover = 0
     for path in articles:
         soup = site.soup(path)
         cover = soup.select_one("figure.cover img")
         og_image = soup.find("meta", property="og:image")
+        assert og_image is not None, path
+        assert urlparse(og_image["content"]).scheme == "https"
+        assert og_image["content"].startswith(SITEURL + "/")
+        assert site.url_to_file(og_image["content"]).is_file()
+        assert soup.find("meta", property="og:image:width")["content"] == "1200", path
+        assert soup.find("meta", property="og:image:height")["content"] == "630", path
+        assert soup.find("meta", property="og:image:alt")["content"].strip(), path
+        assert soup.find("meta", attrs={"name": "twitter:card"})["content"] == "summary_large_image"
         if cover is None:
-            assert og_image is None, path
             continue
         with_cover += 1
         assert int(cover["width"]) > 0 and int(cover["height"]) > 0
         assert cover["alt"].strip(), path
-        assert urlparse(og_image["content"]).scheme == "https"
-        assert og_image["content"].startswith(SITEURL + "/")
-        assert site.url_to_file(og_image["content"]).is_file()
-        assert soup.find("meta", attrs={"name": "twitter:card"})["content"] == "summary_large_image"
     assert with_cover >= 1
 
 

@@ -89,7 +89,11 @@ def write_png16(path, width=800, height=500):
 
 
 def write_gif(path, frames=4, size=(320, 200)):
-    images = [Image.new("P", size, color) for color in (10, 80, 160, 240)[:frames]]
+    images = []
+    for index in range(frames):
+        frame = Image.new("RGB", size, (240, 240, 240))
+        ImageDraw.Draw(frame).ellipse((40 + index * 50, 60, 120 + index * 50, 140), fill=(200, 40 + index * 50, 40))
+        images.append(frame)
     images[0].save(path, "GIF", save_all=True, append_images=images[1:], duration=120, loop=0)
     return path
 
