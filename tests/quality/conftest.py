@@ -135,3 +135,26 @@ def tag_path(site_dir):
     assert found, "no tag pages in the build"
     return "/" + found[0].parent.relative_to(site_dir).as_posix() + "/"
 
+
+
+@pytest.fixture(scope="session")
+def photo_site_dir(tmp_path_factory):
+    """`make publish` of the sample site where the seed article and the nine
+    newest other posts have a 4000x2667 camera JPEG cover (orientation 6, GPS)."""
+    from tests.support.photos import photo_content
+
+    work = tmp_path_factory.mktemp("quality-photos")
+    content = photo_content(ROOT, work / "content", covers=10)
+    port = free_port()
+    output = work / "output"
+    result = build_site(output, f"http://127.0.0.1:{port}", {"FORMS_URL": "http://127.0.0.1:9"},
+                        content=content)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return output, port
+
+
+@pytest.fixture(scope="session")
+def photo_server(photo_site_dir):
+    output, port = photo_site_dir
+    with StaticServer(output, port) as running:
+        yield running

@@ -32,11 +32,12 @@ def clean_env(**overrides):
     return env
 
 
-def build_site(output, siteurl, extra_env=None, settings="publishconf.py"):
+def build_site(output, siteurl, extra_env=None, settings="publishconf.py", content=None):
     """`make publish`, into `output`: tools.build in a fresh process."""
     env = clean_env(SITEURL=siteurl, **(extra_env or {}))
     return subprocess.run(
-        [sys.executable, "-m", "tools.build", settings, "--output", str(output)],
+        [sys.executable, "-m", "tools.build", settings, "--output", str(output),
+         *(["--content", str(content)] if content else [])],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
 
@@ -73,7 +74,9 @@ class _Handler(SimpleHTTPRequestHandler):
             if not os.path.isfile(path):
                 self.send_error(404)
                 return
-        self._immutable = bool(__import__("re").search(r"\.[0-9a-f]{8}\.(css|js)$", path))
+        # Fingerprinted assets and image variants, as a real host would cache them.
+        self._immutable = bool(__import__("re").search(
+            r"\.[0-9a-f]{8}\.(css|js)$|/img/.+\.[0-9a-f]{10}\.(webp|jpg|png|avif)$", path))
         ext = os.path.splitext(path)[1].lower()
         ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ext in {".js", ".svg", ".xml", ".json"}:

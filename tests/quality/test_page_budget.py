@@ -19,8 +19,9 @@ new PerformanceObserver((list) => {
 """
 
 
-def measure(browser, url, color_scheme="light"):
-    context = browser.new_context(color_scheme=color_scheme, viewport={"width": 412, "height": 823})
+def measure(browser, url, color_scheme="light", scale=1, width=412, height=823):
+    context = browser.new_context(color_scheme=color_scheme, viewport={"width": width, "height": height},
+                                  device_scale_factor=scale)
     page = context.new_page()
     page.add_init_script(CLS_OBSERVER)
     cdp = context.new_cdp_session(page)
