@@ -7,6 +7,8 @@
                   posts (grows with the posts sharing tags, not 2^tags)
   build_speed     our build against vanilla Pelican, cold and warm, 1,000 and 5,000 posts,
                   and the preview's save-to-page time (targets: ratio <= 1.0, < 1 s)
+  images          100 photo covers cold and warm against no photos; Lighthouse on the photo
+                  article and the home page with ten photo covers (target: 100, <= 80 KB)
 
 `python -m tools.bench [name ...]` runs some of them.
 """
@@ -21,6 +23,7 @@ BENCHES = {
     "sync": ["-m", "tests.fake_mailchimp.bench_sync"],
     "related_posts": ["-m", "tools.bench.related_posts", "5000", "--no-build"],
     "build_speed": ["-m", "tools.bench.build_speed"],
+    "images": ["-m", "tools.bench.images"],
 }
 
 
