@@ -192,7 +192,7 @@ def run(generators):
         _process(build, content)
 
     label = settings.get("SITESUBTITLE") or ""
-    STATE["site_card"] = build.generated_card(settings.get("SITENAME", ""), "", "site",
+    STATE["site_card"] = build.generated_card(label or settings.get("SITENAME", ""), "", "site",
                                               f"{settings.get('SITENAME', '')}: {label}".strip(": "))
     if build.problems:
         for problem in build.problems:

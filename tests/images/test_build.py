@@ -249,3 +249,19 @@ def test_broken_images_and_focus_values_fail_the_build_by_name(tmp_path):
     assert result.returncode != 0
     out = result.stdout + result.stderr
     assert "sales-and-marketing-sibling-rivalry.md" in out and "Image_focus 'middle'" in out
+
+
+def test_avif_is_off_by_default_and_listed_first_when_on(photo_site, tmp_path):
+    assert not list((photo_site["output"] / "img").glob("*.avif"))
+    from tests.support import photos
+    root = Path(__file__).resolve().parents[2]
+    content = photos.photo_content(root, tmp_path / "content", covers=1)
+    result, stats, _ = build(content, tmp_path / "out", tmp_path / "cache", extra_env={"IMAGES_AVIF": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    soup = soup_of({"output": tmp_path / "out"}, SEED)
+    types = [s["type"] for s in soup.select("figure.cover picture source")]
+    assert types == ["image/avif", "image/webp"]
+    avif = sorted((tmp_path / "out" / "img").glob("photo-cover-0-*.avif"))
+    assert len(avif) == 5
+    with Image.open(avif[0]) as image:
+        assert image.format == "AVIF" and len(image.getexif()) == 0

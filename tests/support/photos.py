@@ -99,6 +99,17 @@ def write_gif(path, frames=4, size=(320, 200)):
 
 
 SEED_ARTICLE = "sales-and-marketing-sibling-rivalry.md"
+FIELD_NOTE = """Title: Field Note {n}: What the Photos Taught Us
+Date: 2025-03-{day:02d} 09:00
+Category: Content
+Tags: photography
+Summary: A short note from a shoot, and what we changed afterwards.
+Slug: field-note-{n}
+
+We took the camera out again and came back with a handful of frames worth keeping.
+
+The best ones were the least planned: good light, a clear subject, and nothing else in the way.
+"""
 
 
 def set_front_matter(post, **fields):
@@ -123,7 +134,13 @@ def photo_content(root, destination, covers=1, body_images=False):
     posts = sorted((destination / "posts").glob("*.md"),
                    key=lambda p: _date_of(p), reverse=True)
     seed = destination / "posts" / SEED_ARTICLE
-    chosen = [seed] + [p for p in posts if p != seed][: max(0, covers - 1)]
+    published = [p for p in posts if "status: draft" not in p.read_text(encoding="utf-8").lower()]
+    for extra in range(max(0, covers - len(published))):
+        # More posts than the samples have: short field notes, dated before them.
+        note = destination / "posts" / f"field-note-{extra + 1}.md"
+        note.write_text(FIELD_NOTE.format(n=extra + 1, day=10 + extra), encoding="utf-8")
+        published.append(note)
+    chosen = [seed] + [p for p in published if p != seed][: max(0, covers - 1)]
     for index, post in enumerate(chosen):
         name = f"photo-cover-{index}.jpg"
         write_jpeg(images / name, 4000, 2667, orientation=6, gps=True, seed=index + 1)
