@@ -3,8 +3,9 @@ image gets a PNG rendering (resvg), written beside the site's images and
 cached by content, so rebuilds cost nothing.
 
 `email_cover()` is the one place that decides which file an email shows for a
-post's cover; a raster cover is used as it is (a photo pipeline can later
-point this function at its own resized variants).
+post's cover; a photo cover is plugins/images' JPEG/PNG variant (upright,
+stripped of metadata, about twice the column wide), other raster covers are
+used as they are.
 """
 
 import hashlib
@@ -29,9 +30,29 @@ def email_cover(article, settings, site_origin, column=600):
     cover = getattr(article, "cover", None)
     if cover is None:
         return None
+    resized = _resized_cover(article, column)
+    if resized is not None:
+        return resized
     source = os.path.join(settings["PATH"], cover.path)
     return email_image(source, cover.path, cover.width, cover.height, cover.alt,
                        settings, site_origin, column)
+
+
+def _resized_cover(article, column):
+    """A photo cover's JPEG/PNG variant from plugins/images (upright, stripped,
+    about twice the column wide), when that plugin processed the cover."""
+    if getattr(article, "cover_picture", None) is None:
+        return None
+    try:
+        from images import raster_cover
+    except ImportError:
+        return None
+    found = raster_cover(article, width=2 * column)
+    if not found or not found["width"]:
+        return None
+    shown_width = min(column, found["width"])
+    return EmailImage(found["url"], shown_width, round(shown_width * found["height"] / found["width"]),
+                      found["alt"])
 
 
 def email_image(source, site_path, width, height, alt, settings, site_origin, column=600):

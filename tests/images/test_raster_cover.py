@@ -23,7 +23,14 @@ signals.article_generator_finalized.connect(keep)
 problems = build("pelicanconf.py", content=sys.argv[1], output=sys.argv[2],
                  overrides={"SITE_ORIGIN": "https://blog.example.com"})
 from images import raster_cover
-print(json.dumps({"problems": problems, "covers": {slug: raster_cover(a, width=600) for slug, a in seen.items()}}))
+try:
+    from email_issues.cover import email_cover
+    article = seen["sales-and-marketing-sibling-rivalry"]
+    email = vars(email_cover(article, article.settings, "https://blog.example.com"))
+except ImportError:
+    email = None
+print(json.dumps({"problems": problems, "email": email,
+                  "covers": {slug: raster_cover(a, width=600) for slug, a in seen.items()}}))
 """
 
 
@@ -42,6 +49,9 @@ def test_raster_cover_for_photo_svg_and_coverless_posts(tmp_path):
     assert photo["url"].startswith("https://blog.example.com/img/photo-cover-0-720.") and photo["url"].endswith(".jpg")
     assert (photo["width"], photo["height"]) == (720, 1080) and photo["alt"].startswith("A hillside")
     assert (out / photo["url"].split("/", 3)[3]).is_file()
+    email = report["email"]  # the newsletter's cover: the same JPEG variant, at the 600 px column
+    assert email is not None and email["url"].startswith("https://blog.example.com/img/photo-cover-0-")
+    assert email["url"].endswith(".jpg") and (email["width"], email["height"]) == (600, 900)
     svg = covers["writing-a-newsletter-people-open"]  # an SVG cover: its card instead
     none = covers["cold-email-without-the-chill"]     # no cover at all
     for card in (svg, none):
