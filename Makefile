@@ -11,7 +11,7 @@ FORMS_PORT ?= 8001
 PORT       ?= 8000
 export SITEURL
 
-.PHONY: html publish serve forms sync outbox person newsletter test bench clean newpost import-wordpress
+.PHONY: html publish serve forms sync outbox person comments newsletter test bench clean newpost import-wordpress
 
 $(READY): requirements.txt forms/requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ outbox: $(READY)
 
 person: $(READY)
 	$(BIN)/python -m forms.person $(ARGS)
+
+# Pending comments; ARGS="approve ID", "reject ID", "spam ID", "delete ID", "import-wordpress FILE".
+comments: $(READY)
+	$(BIN)/python -m forms.comments $(ARGS)
 
 # Each new post becomes one Mailchimp campaign (NEWSLETTER_CAMPAIGNS, NEWSLETTER_SINCE, ...).
 # `make publish` does the same at its end; ARGS=--dry-run lists without writing.

@@ -36,7 +36,7 @@ IGNORE_FILES = [".#*", "*~", "*.swp"]
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["parallel_reader", "parallel_writer", "url_cache", "shortcodes", "article_facts", "content_checks", "newsletter", "redirects", "assets",
-           "share", "toc", "related_posts", "neighbors", "search", "email_issues"]
+           "share", "toc", "related_posts", "neighbors", "comments", "search", "email_issues"]
 
 # URLs: pretty, dated articles so period archives sit where readers expect.
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
@@ -151,6 +151,13 @@ NEWSLETTER_SEND_ON_PUBLISH = False
 NEWSLETTER_ISSUES_FILE = os.environ.get("NEWSLETTER_ISSUES_FILE", "")
 # /newsletter/preview/<slug>/ in `make serve`; never in `make publish`.
 NEWSLETTER_PREVIEW_PAGES = os.environ.get("PREVIEW") == "1"
+
+# --- Comments (plugins/comments; the service side in forms/comments) --------
+# Approved comments come from COMMENTS_SOURCE at build time: the service's
+# https://forms.example.com/api/comments/export, or an outbox file path.
+COMMENTS_ENABLED = os.environ.get("COMMENTS_ENABLED", "1") not in ("0", "false", "off", "no")
+COMMENTS_SOURCE = os.environ.get("COMMENTS_SOURCE", "")
+COMMENTS_MAX_DEPTH = 2
 
 # Categories: any is allowed; a name that is a near miss of one in use
 # (Stratgy, strategy) fails the build. CATEGORIES = ["Strategy", ...] makes a

@@ -1,4 +1,5 @@
-"""The HTTP side of the forms service (Starlette): two POST endpoints and a health check.
+"""The HTTP side of the forms service (Starlette): the signup and contact endpoints, a
+health check, and the comments' endpoints (forms/comments/endpoints.py).
 
 Every accepted submission is committed to the outbox before the response goes
 out; delivery happens later, in the background worker or `make sync`.
@@ -28,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .comments.endpoints import routes as comment_routes
 from .outbox import Outbox
 from .queues import backlog, duration
 from .ratelimit import RateLimiter
@@ -65,6 +67,8 @@ class FormsService:
         self.limiter = RateLimiter(settings.rate_limit)
         self._outbox: Outbox | None = None
         self.worker: Worker | None = None
+        self.comments = None  # forms.comments.moderation.Comments, made on first use
+        self.post_index = None
         domain = (settings.contact_from or settings.contact_to).rpartition("@")[2]
         self.message_id_domain = domain or "forms.invalid"
 
@@ -346,6 +350,7 @@ def create_app(settings: Settings | None = None, *, prefix: str = "/api") -> Sta
             Route(f"{prefix}/contact", contact, methods=["POST"]),
             Route(f"{prefix}/contact", preflight, methods=["OPTIONS"]),
             Route(f"{prefix}/health", health, methods=["GET"]),
+            *comment_routes(prefix, preflight),
         ],
         lifespan=lifespan,
     )

@@ -1,4 +1,5 @@
-"""One delivery run: outbox signups to Mailchimp, contact messages to SMTP, retention.
+"""One delivery run: outbox signups to Mailchimp, contact messages and comment mails
+(forms.mail_queue) to SMTP, retention.
 
 The service's background worker and `make sync` (forms.sync) both call
 run_delivery(); the worker waits out each item's backoff, a person's
@@ -18,13 +19,15 @@ import fcntl
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Iterator
 
 from . import mailchimp_sync
-from .outbox import Outbox
+from .mail_queue import MailQueue
+from .outbox import Outbox, utcnow
 from .queues import Backlog, backlog, purge_delivered
 from .settings import Settings
-from .smtp_delivery import MessageReport, deliver_messages
+from .smtp_delivery import MessageReport, deliver_mails, deliver_messages
 
 log = logging.getLogger("forms.delivery")
 
@@ -43,6 +46,7 @@ class SignupReport:
 class DeliveryReport:
     signups: SignupReport = field(default_factory=SignupReport)
     messages: MessageReport = field(default_factory=MessageReport)
+    mails: MessageReport = field(default_factory=MessageReport)  # comment mails
     deleted: int = 0
     skipped: list[str] = field(default_factory=list)  # "mailchimp not configured", ...
     busy: bool = False  # another run held the lock; nothing was done
@@ -55,10 +59,10 @@ class DeliveryReport:
     def ok(self) -> bool:
         """False if this run failed anything, or anything in the outbox is still
         undelivered because of an error (deferred or failed, in this run or before)."""
-        s, m = self.signups, self.messages
-        if self.errors or s.failed or m.failed or s.ok is False:
+        s, m, q = self.signups, self.messages, self.mails
+        if self.errors or s.failed or m.failed or q.failed or s.ok is False:
             return False
-        if (s.errors and s.pending) or m.deferred:
+        if (s.errors and s.pending) or m.deferred or q.deferred:
             return False
         if self.backlog is not None and self.backlog.errored and not self.dry_run:
             return False
@@ -70,6 +74,8 @@ class DeliveryReport:
             "dry run:" if self.dry_run else "delivery:",
             f"signups sent={s.sent} updated={s.updated} failed={s.failed} pending={s.pending};",
             f"messages sent={m.sent} failed={m.failed} deferred={m.deferred} pending={m.pending};",
+            f"mails sent={self.mails.sent} failed={self.mails.failed} "
+            f"deferred={self.mails.deferred} pending={self.mails.pending};",
             f"deleted={self.deleted}",
         ]
         if self.skipped:
@@ -120,8 +126,14 @@ def run_delivery(
             scrub_outbox(settings, outbox, only_undelivered=True)
         _sync_signups(settings, outbox, report, dry_run, progress, ignore_backoff)
         _send_messages(settings, outbox, report, dry_run, ignore_backoff)
+        _send_mails(settings, outbox, report, dry_run, ignore_backoff)
         if not dry_run:
             report.deleted = sum(purge_delivered(outbox, settings).values())
+        if not dry_run and settings.comments_ip_retention_days > 0:
+            from .comments.store import CommentStore
+
+            cutoff = utcnow() - timedelta(days=settings.comments_ip_retention_days)
+            CommentStore(outbox).drop_ips_before(cutoff)
         report.totals = outbox.counts()
         report.backlog = backlog(outbox)
     return report
@@ -155,6 +167,22 @@ def _send_messages(settings: Settings, outbox: Outbox, report: DeliveryReport, d
                                            ignore_backoff=ignore_backoff)
     except Exception as exc:
         error = settings.redact(f"contact mail crashed: {type(exc).__name__}: {exc}")
+        report.errors.append(error)
+        log.error("%s", error)
+
+
+def _send_mails(settings: Settings, outbox: Outbox, report: DeliveryReport, dry_run: bool,
+                ignore_backoff: bool = False) -> None:
+    queue = MailQueue(outbox)
+    if not settings.mail_enabled:
+        waiting = outbox.counts()["mails_pending"]
+        if waiting:
+            report.skipped.append(f"smtp not configured, {waiting} comment mail(s) waiting")
+        return
+    try:
+        report.mails = deliver_mails(settings, queue, dry_run=dry_run, ignore_backoff=ignore_backoff)
+    except Exception as exc:
+        error = settings.redact(f"comment mail crashed: {type(exc).__name__}: {exc}")
         report.errors.append(error)
         log.error("%s", error)
 

@@ -68,10 +68,65 @@ MIGRATIONS: list[tuple[str, ...]] = [
     ),
     # 2: find a person's messages by address (make person)
     ("CREATE INDEX messages_email ON messages (email)",),
+    # 3: comments (forms/comments/store.py), the links used once, and queued mails
+    # (forms/mail_queue.py): moderator mails, commenter mails, reply notifications
+    (
+        """CREATE TABLE comments (
+            id INTEGER PRIMARY KEY,
+            post TEXT NOT NULL,
+            parent_id INTEGER,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            body_html TEXT NOT NULL,
+            body_hash TEXT NOT NULL,
+            avatar TEXT NOT NULL DEFAULT '',
+            ip TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
+            notify TEXT NOT NULL DEFAULT 'off'
+                CHECK (notify IN ('off', 'requested', 'confirmed', 'unsubscribed')),
+            origin TEXT NOT NULL DEFAULT 'form',
+            import_ref TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            moderated_at TEXT
+        )""",
+        "CREATE INDEX comments_post ON comments (post, status)",
+        "CREATE INDEX comments_email ON comments (email, status)",
+        "CREATE INDEX comments_ip ON comments (ip, created_at)",
+        """CREATE TABLE comment_tokens (
+            nonce TEXT PRIMARY KEY,
+            action TEXT NOT NULL,
+            comment_id INTEGER,
+            used_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE mails (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            headers TEXT NOT NULL DEFAULT '{}',
+            comment_id INTEGER,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'delivered', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt_at TEXT,
+            delivered_at TEXT,
+            smtp_reply TEXT,
+            message_id TEXT NOT NULL UNIQUE
+        )""",
+        "CREATE INDEX mails_due ON mails (status, next_attempt_at)",
+    ),
 ]
 
 SIGNUP_STATUSES = ("pending", "synced", "failed")
 MESSAGE_STATUSES = ("pending", "sending", "delivered", "failed")
+MAIL_STATUSES = MESSAGE_STATUSES
+COMMENT_STATUSES = ("pending", "approved", "rejected", "spam")
 
 
 def utcnow() -> datetime:
@@ -414,11 +469,14 @@ class Outbox:
     # -- overview -----------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        """{'signups_pending': n, 'signups_synced': n, ..., 'messages_delivered': n, ...}"""
+        """{'signups_pending': n, ..., 'messages_delivered': n, ..., 'mails_pending': n,
+        ..., 'comments_approved': n, ...}"""
         result = {f"signups_{s}": 0 for s in SIGNUP_STATUSES}
         result.update({f"messages_{s}": 0 for s in MESSAGE_STATUSES})
+        result.update({f"mails_{s}": 0 for s in MAIL_STATUSES})
+        result.update({f"comments_{s}": 0 for s in COMMENT_STATUSES})
         conn = self._conn()
-        for table in ("signups", "messages"):
+        for table in ("signups", "messages", "mails", "comments"):
             for status, n in conn.execute(
                 f"SELECT status, count(*) FROM {table} GROUP BY status"
             ):

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable
 
 from .erasure import open_ledger
 from .mailchimp_client import MailchimpClient, MailchimpConfig, MailchimpError
+from .mail_queue import MailQueue
 from .outbox import Outbox, iso, utcnow
 from .settings import Settings
 from .validation import normalize_email
@@ -88,6 +89,30 @@ def _all_addresses(table: str) -> Callable[[Context], Iterable[str]]:
     return lambda ctx: [r[0] for r in ctx.outbox._conn().execute(f"SELECT DISTINCT email FROM {table}")]
 
 
+# -- comments (forms.comments) ---------------------------------------------------------
+
+
+def _comments(ctx: Context):
+    from .comments.store import CommentStore
+
+    return CommentStore(ctx.outbox)
+
+
+def _erase_comments(ctx: Context, email: str, before: str | None = None) -> int:
+    """Delete them; when a published one goes, ask for a rebuild so the pages lose it too."""
+    store = _comments(ctx)
+    posts = {r["post"] for r in store.export(email)
+             if r["status"] == "approved" and (before is None or r["created_at"] <= before)}
+    removed = store.erase(email, before)
+    if posts and ctx.settings.comments_rebuild_hook:
+        from .comments.moderation import Comments
+
+        hook = Comments(ctx.settings, ctx.outbox)
+        for post in sorted(posts):
+            hook.rebuild_post(post)
+    return removed
+
+
 # -- the Mailchimp audience --------------------------------------------------------------
 
 
@@ -122,6 +147,14 @@ STORES: list[Store] = [
           note="contact messages already delivered by email are in the team inbox "
                "(CONTACT_TO): delete them there too"),
     Store("mailchimp", _mailchimp_export, _mailchimp_erase),
+    Store("comments", lambda c, e: _comments(c).export(e), lambda c, e, before=None: _erase_comments(c, e, before),
+          lambda c: _comments(c).addresses(),
+          note="published comments leave the static pages at the next build "
+               "(COMMENTS_REBUILD_HOOK, when set, has been called)"),
+    Store("comment-mails", lambda c, e: MailQueue(c.outbox).export(e),
+          lambda c, e, before=None: MailQueue(c.outbox).erase(e, before),
+          lambda c: MailQueue(c.outbox).addresses(),
+          note="comment mails already delivered are in their recipients' inboxes"),
 ]
 
 

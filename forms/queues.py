@@ -43,6 +43,11 @@ QUEUES: list[Queue] = [
           describe="name || ' <' || email || '>'",
           reason="last_error || coalesce(': ' || nullif(smtp_reply, ''), '')",
           retention_days=lambda s: getattr(s, "contact_retention_days", 0) or None),
+    # Comment mails (forms.mail_queue): moderators, commenters, reply notifications.
+    Queue("comment-mails", "mails", delivered="delivered", delivered_at="delivered_at",
+          describe="kind || ' to ' || recipient", email="recipient",
+          reason="last_error || coalesce(': ' || nullif(smtp_reply, ''), '')",
+          retention_days=lambda s: getattr(s, "contact_retention_days", 0) or None),
 ]
 
 

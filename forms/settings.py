@@ -49,6 +49,13 @@ def _str(env: Mapping[str, str], name: str, default: str = "") -> str:
     return env.get(name, default).strip()
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = _str(env, name, choices[0]).lower() or choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """All knobs of the forms service. Secrets carry repr=False."""
@@ -85,6 +92,21 @@ class Settings:
     contact_to: str = ""
     contact_from: str = ""
     sitename: str = "Our blog"
+
+    # comments (forms/comments)
+    forms_url: str = ""  # the service's public base URL, for links in mails
+    secret: str = field(default="", repr=False)  # FORMS_SECRET: signs links, keys avatar hashes
+    comments_moderators: tuple[str, ...] = ()
+    comments_moderation: str = "all"  # all | first | none
+    comments_posts: str = ""  # URL or path of the build's comments-posts.json
+    comments_rebuild_hook: str = field(default="", repr=False)  # may embed a token
+    comments_from: str = ""
+    comments_link_days: int = 7
+    comments_max_links: int = 2
+    comments_max_length: int = 5000
+    comments_per_ip_hour: int = 10
+    comments_per_email_hour: int = 5
+    comments_ip_retention_days: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -132,11 +154,27 @@ class Settings:
             contact_to=_str(env, "CONTACT_TO"),
             contact_from=_str(env, "CONTACT_FROM"),
             sitename=_str(env, "SITENAME") or "Our blog",
+            forms_url=_str(env, "FORMS_URL").rstrip("/"),
+            secret=env.get("FORMS_SECRET", ""),
+            comments_moderators=tuple(
+                a.strip() for a in _str(env, "COMMENTS_MODERATORS").split(",") if a.strip()
+            ),
+            comments_moderation=_choice(env, "COMMENTS_MODERATION", ("all", "first", "none")),
+            comments_posts=_str(env, "COMMENTS_POSTS"),
+            comments_rebuild_hook=_str(env, "COMMENTS_REBUILD_HOOK"),
+            comments_from=_str(env, "COMMENTS_FROM"),
+            comments_link_days=_int(env, "COMMENTS_LINK_DAYS", 7),
+            comments_max_links=_int(env, "COMMENTS_MAX_LINKS", 2),
+            comments_max_length=_int(env, "COMMENTS_MAX_LENGTH", 5000),
+            comments_per_ip_hour=_int(env, "COMMENTS_PER_IP_HOUR", 10),
+            comments_per_email_hour=_int(env, "COMMENTS_PER_EMAIL_HOUR", 5),
+            comments_ip_retention_days=_int(env, "COMMENTS_IP_RETENTION_DAYS", 30),
         )
 
     def redact(self, text: str) -> str:
         """`text` with every secret value replaced, for logs and error reports."""
-        for secret in (self.mailchimp_api_key, self.smtp_password, self.erasure_salt):
+        for secret in (self.mailchimp_api_key, self.smtp_password, self.erasure_salt, self.secret,
+                       self.comments_rebuild_hook):
             if secret:
                 text = text.replace(secret, "***")
         return text
@@ -149,6 +187,15 @@ class Settings:
     @property
     def mailchimp_enabled(self) -> bool:
         return bool(self.mailchimp_api_key and self.mailchimp_list_id)
+
+    @property
+    def mail_from(self) -> str:
+        """The sender of comment mails (moderators, commenters)."""
+        return self.comments_from or self.contact_from or self.contact_to
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host and self.mail_from)
 
     @property
     def smtp_enabled(self) -> bool:

@@ -24,6 +24,7 @@ import sys
 from tqdm import tqdm
 
 from .delivery import run_delivery
+from .mail_queue import MailQueue
 from .outbox import Outbox
 from .settings import Settings
 
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.retry_failed and not args.dry_run:
             print(f"requeued {outbox.retry_failed_messages()} failed message(s)")
+            print(f"requeued {MailQueue(outbox).retry_failed()} failed comment mail(s)")
         if args.dry_run:
             _show_what_would_be_sent(settings, outbox)
         with _progress_bar(enabled=sys.stderr.isatty() and not args.dry_run) as progress:

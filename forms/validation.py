@@ -32,6 +32,13 @@ ERRORS: dict[str, str] = {
     "origin-not-allowed": "This form cannot be sent from another website.",
     "server-error": "Something went wrong on our side and your form was not saved. "
     "Please try again in a minute.",
+    "comment-missing": "Write your comment.",
+    "comment-too-long": "Shorten your comment to 5,000 characters or fewer.",
+    "comment-duplicate": "You have already posted this comment.",
+    "comment-post-unknown": "This post does not take comments.",
+    "comment-parent-unknown": "The comment you are replying to is not there any more.",
+    "comment-rate-limited": "You have posted many comments in the last hour. Wait a while, then try again.",
+    "comments-unavailable": "Comments cannot be posted just now. Please try again later.",
 }
 
 NAME_MAX = 100

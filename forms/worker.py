@@ -81,7 +81,8 @@ class Worker:
         state = None if b is None else tuple(
             (q.name, q.waiting, q.sending, q.deferred, q.failed) for q in b.queues)
         now = time.monotonic()
-        did_something = s.sent or s.updated or s.failed or m.sent or m.failed or m.deferred or report.errors
+        did_something = (s.sent or s.updated or s.failed or m.sent or m.failed or m.deferred or report.errors
+                        or report.mails.sent or report.mails.failed or report.mails.deferred)
         overdue = b is not None and b.undelivered and now - self._last_logged >= LOG_EVERY
         if did_something or state != self._last_state or overdue:
             level = logging.INFO if report.ok else logging.WARNING

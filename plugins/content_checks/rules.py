@@ -18,7 +18,7 @@ KNOWN_KEYS = {
     "authors": "Authors", "summary": "Summary", "slug": "Slug",
     "status": "Status", "image": "Image", "image_alt": "Image_alt", "image_caption": "Image_caption",
     "image_focus": "Image_focus",
-    "share": "Share", "toc": "Toc", "related": "Related", "lang": "Lang",
+    "share": "Share", "comments": "Comments", "toc": "Toc", "related": "Related", "lang": "Lang",
     "translation": "Translation", "template": "Template", "save_as": "Save_as",
     "url": "URL", "description": "Description",
     "newsletter": "Newsletter", "newsletter_subject": "Newsletter_subject",

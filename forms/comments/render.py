@@ -1,0 +1,58 @@
+"""Comment bodies to safe HTML: the one function both the service and the build use.
+
+A visitor's text is Markdown parsed by markdown-it-py (CommonMark) with raw
+HTML, images, headings and tables switched off, then cleaned by nh3 (the
+Rust sanitiser ammonia) with a short allow-list. Links get
+rel="nofollow ugc noopener"; only http, https and mailto URLs survive.
+Imported HTML (WordPress) goes through the same nh3 pass.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow ugc noopener"
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+# No images (a third-party request), no headings or tables in a comment.
+_md.disable(["image", "heading", "lheading", "table", "html_block", "html_inline"], True)
+
+_URL = re.compile(r"(?:https?://|www\.|mailto:)\S+", re.IGNORECASE)
+_BLOCK = re.compile(r"<(p|ul|ol|blockquote|pre|h[1-6]|table|div)\b", re.IGNORECASE)
+
+
+def clean(html: str) -> str:
+    """Any HTML cut down to the allow-list; scripts and styles vanish with their content."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    ).strip()
+
+
+def markdown_to_html(text: str) -> str:
+    """A visitor's Markdown as safe HTML."""
+    return clean(_md.render(text))
+
+
+def wordpress_to_html(html: str) -> str:
+    """WordPress comment HTML (blank lines are paragraphs, as wpautop reads them) as safe HTML."""
+    html = html.replace("\r\n", "\n").strip()
+    if not _BLOCK.search(html):
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", html) if p.strip()]
+        html = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    return clean(html)
+
+
+def count_links(text: str) -> int:
+    """URLs in a body as typed, for the links-per-comment limit."""
+    return len(_URL.findall(text))
