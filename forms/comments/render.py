@@ -27,12 +27,20 @@ _URL = re.compile(r"(?:https?://|www\.|mailto:)\S+", re.IGNORECASE)
 _BLOCK = re.compile(r"<(p|ul|ol|blockquote|pre|h[1-6]|table|div)\b", re.IGNORECASE)
 
 
+def _absolute_only(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 keeps relative URLs; a comment's links must be absolute http(s) or mailto."""
+    if attribute == "href" and not value.lower().startswith(("http://", "https://", "mailto:")):
+        return None
+    return value
+
+
 def clean(html: str) -> str:
     """Any HTML cut down to the allow-list; scripts and styles vanish with their content."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_absolute_only,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
