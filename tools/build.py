@@ -32,8 +32,6 @@ class _Collector(logging.Handler):
         self.advice = []
 
     def emit(self, record):
-        if getattr(record, "advisory", False):  # said once, but not a reason to fail
-            return
         message = record.getMessage()
         if getattr(record, "advice", False):
             self.advice.append(message)

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     outbox = Outbox(settings.db_path)
     try:
         comments = Comments(settings, outbox)
+        comments.hook_in_background = False
         if args.command == "list":
             return _list(comments, args.arg or "pending")
         if args.command == "import-wordpress":

@@ -54,6 +54,7 @@ class Comments:
         self.queue = MailQueue(outbox, domain)
         self.secret = tokens.service_secret(settings.secret, settings.db_path)
         self.base_url = (settings.forms_url or base_url).rstrip("/")
+        self.hook_in_background = True  # the CLI waits, or its process would end first
 
     # -- helpers ------------------------------------------------------------
 
@@ -216,7 +217,7 @@ class Comments:
                 log.warning("comments: rebuild hook failed: %s",
                             self.settings.redact(f"{type(exc).__name__}: {exc}"))
 
-        if wait:
+        if wait or not self.hook_in_background:
             call()
         else:
             threading.Thread(target=call, name="comments-rebuild-hook", daemon=True).start()

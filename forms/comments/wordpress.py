@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 
 from ..outbox import iso
@@ -113,7 +114,7 @@ def load(store: CommentStore, data: dict, secret: str) -> ImportReport:
             html = wordpress_to_html(str(item["body_html"]))
             kept[wp_id] = store.add(
                 post=str(item["post_path"]), parent_id=ancestor(item),
-                name=str(item["author"]).strip() or "Anonymous", email=email,
+                name=unescape(str(item["author"])).strip() or "Anonymous", email=email,
                 url=str(item.get("url", "")), body="", body_html=html,
                 avatar=avatar_key(secret, email) if email else "", ip=str(item.get("ip", "")),
                 status=STATUSES[item["status"]], notify=False, origin="wordpress",

@@ -65,7 +65,7 @@ def _attach(generator):
             log.error("COMMENTS_SOURCE %s: %s", source, exc)
     elif settings.get("COMMENTS_ENABLED"):
         log.warning("comments: COMMENTS_SOURCE is not set, so no comments are rendered",
-                    extra={"advisory": True})
+                    extra={"advice": True})  # tools.build prints it; it never fails the build
     forms_url = settings.get("FORMS_URL", "")
     tz = generator.settings.get("TIMEZONE")
     for article in list(generator.articles) + list(getattr(generator, "drafts", [])):

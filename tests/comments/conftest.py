@@ -23,7 +23,7 @@ from tests.support.servers import (Client, FormsServer, RecordingHandler, base_e
 
 SECRET = "test-forms-secret-0123456789abcdef"
 MODERATORS = "mod1@example.org,mod2@example.org"
-CLOSED_POST = "landing-page-checklist.md"  # gets `Comments: off` in the test content
+CLOSED_POST = "case-studies-that-sell-without-shouting.md"  # gets `Comments: off` in the test content
 
 
 def content_copy(root: Path) -> Path:
@@ -88,8 +88,7 @@ class Stack:
         return rows(self.db, sql, params)
 
     def comments_cli(self, *args):
-        env = base_env(self.db, FORMS_SECRET=SECRET, SITEURL=self.site, FORMS_URL=self.forms.url,
-                       COMMENTS_POSTS=str(self.root / "site" / "comments-posts.json"))
+        env = {**self.forms.env, "COMMENTS_POSTS": str(self.root / "site" / "comments-posts.json")}
         return subprocess.run([sys.executable, "-m", "forms.comments", *args], cwd=ROOT, env=env,
                               capture_output=True, text=True)
 
