@@ -26,8 +26,11 @@ def main(argv=None):
         os.environ.setdefault("FORMS_ALLOWED_ORIGINS", f"{origin},http://localhost:{args.port}")
         # Comments approved in the preview show after the next rebuild: the
         # build reads them straight from the preview's own outbox.
+        from forms.outbox import Outbox
         from forms.settings import Settings
-        os.environ.setdefault("COMMENTS_SOURCE", str(Settings.from_env().db_path))
+        db_path = Settings.from_env().db_path
+        Outbox(db_path).close()  # exists (and is migrated) before the first build reads it
+        os.environ.setdefault("COMMENTS_SOURCE", str(db_path))
         from forms.app import create_app as create_forms_app
         forms_app = create_forms_app()
     app = create_app(args.output, forms_app=forms_app, content=args.content)

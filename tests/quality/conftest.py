@@ -52,21 +52,47 @@ def forms_server(tmp_path_factory, site_url):
         server.stop()
 
 
+COMMENTED_POST = "/2026/03/sales-and-marketing-sibling-rivalry/"
+
+
 @pytest.fixture(scope="session")
-def site_dir(tmp_path_factory, site_url, forms_server):
+def comments_outbox(tmp_path_factory):
+    """An outbox holding the WordPress theme-test-data "Template: Comments" thread
+    (real, 10 levels deep, every kind of markup) moved onto one of our articles,
+    so the gates check a page with a threaded comment section."""
+    import json
+
+    from forms.comments.store import CommentStore
+    from forms.comments.wordpress import load
+    from forms.outbox import Outbox
+
+    fixture = ROOT / "tests" / "fixtures" / "comments" / "wordpress-comments.json"
+    data = json.loads(fixture.read_text(encoding="utf-8"))
+    data["comments"] = [dict(c, post_path=COMMENTED_POST) for c in data["comments"]
+                        if c["post_path"] == "/2012/01/03/template-comments/"]
+    path = tmp_path_factory.mktemp("comments") / "outbox.sqlite3"
+    outbox = Outbox(path)
+    load(CommentStore(outbox), data, "quality-gates")
+    outbox.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory, site_url, forms_server, comments_outbox):
     """publishconf.py build with FORMS_URL pointing at the loopback forms service."""
     output = tmp_path_factory.mktemp("quality-site")
     forms_url = forms_server.url if forms_server else "http://127.0.0.1:9"
-    result = build_site(output, site_url, {"FORMS_URL": forms_url})
+    result = build_site(output, site_url, {"FORMS_URL": forms_url,
+                                           "COMMENTS_SOURCE": str(comments_outbox)})
     assert result.returncode == 0, result.stderr + result.stdout
     return output
 
 
 @pytest.fixture(scope="session")
-def zero_server_dir(tmp_path_factory, site_url):
-    """The same build in zero-server mode (no forms service)."""
+def zero_server_dir(tmp_path_factory, site_url, comments_outbox):
+    """The same build in zero-server mode (no forms service; comments as exported)."""
     output = tmp_path_factory.mktemp("quality-site-zero")
-    result = build_site(output, site_url, ZERO_SERVER_ENV)
+    result = build_site(output, site_url, {**ZERO_SERVER_ENV, "COMMENTS_SOURCE": str(comments_outbox)})
     assert result.returncode == 0, result.stderr + result.stdout
     return output
 
