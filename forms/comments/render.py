@@ -15,7 +15,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
-ALLOWED_ATTRIBUTES = {"a": {"href"}}
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "*": set()}  # "*": no generic title/lang either
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
 

@@ -20,6 +20,8 @@ def post_with_browser(stack, path, javascript, name, address, body, notify=False
     form = page.locator("#comments form.comment-form")
     if reply_to is not None:
         if javascript:
+            page.locator("#comments").scroll_into_view_if_needed()
+            page.wait_for_selector("html[data-comments=ready]", state="attached")
             page.locator(f"#comment-{reply_to} .comment-reply").first.click()
         else:
             form.locator("select[name=parent]").select_option(str(reply_to))

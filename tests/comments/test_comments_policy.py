@@ -86,6 +86,8 @@ def test_first_policy_and_rebuild_hook(stack):
     # The progressive script shows the comments approved since the build.
     page = stack.page(True)
     page.goto(stack.site + path)
+    assert page.evaluate("document.documentElement.dataset.comments") is None  # not before it is needed
+    page.locator("#comments").scroll_into_view_if_needed()
     page.wait_for_function("document.querySelectorAll('#comments li.comment').length == 2")
     # Without it, the page is as built: none yet.
     page = stack.page(False)

@@ -92,6 +92,7 @@ def test_xss_vectors_in_chromium(stack):
         page = stack.page(javascript)
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(stack.site + path)
+        page.locator("#comments").scroll_into_view_if_needed()
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(500)
         return page

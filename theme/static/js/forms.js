@@ -39,6 +39,16 @@
       }).then(function () { button.disabled = false; });
     });
   });
+  /* A page's heavier, below-the-fold script (comments.js) in a <template>:
+     started when its section comes within reach, so it costs nothing before. */
+  document.querySelectorAll("template[data-lazy-script]").forEach(function (template) {
+    if (!window.IntersectionObserver) return;
+    new IntersectionObserver(function (entries, observer) {
+      if (!entries[0].isIntersecting) return;
+      observer.disconnect();
+      document.body.appendChild(document.importNode(template.content, true));
+    }, { rootMargin: "600px" }).observe(template.parentNode);
+  });
   function say(status, text, ok) {
     status.className = "form-status " + (ok ? "is-ok" : "is-bad");
     status.textContent = text;
