@@ -24,7 +24,7 @@ def _comment(row, tz):
         "url": url if url.startswith(("http://", "https://")) else "",
         "html": clean(str(row.get("html") or "")),
         "date": date,
-        "date_text": f"{date.day} {date:%B %Y} at {date:%H:%M}",
+        "date_text": f"{date.day} {date:%B %Y}",
         "avatar_hue": hue(str(row.get("avatar") or "")),
         "initials": initials(str(row.get("name") or "")),
         "parent": row.get("parent"),

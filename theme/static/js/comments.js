@@ -16,8 +16,9 @@
     event.preventDefault();
   });
   document.documentElement.setAttribute("data-comments", "ready");
-  var url = section.getAttribute("data-export");
-  if (!url || !window.IntersectionObserver) return;
+  var form = section.querySelector("form");
+  if (!form || !window.IntersectionObserver) return;
+  var url = form.action + "/export?post=" + encodeURIComponent(form.elements.post.value);
   new IntersectionObserver(function (entries, observer) {
     if (!entries[0].isIntersecting) return;
     observer.disconnect();
