@@ -24,6 +24,7 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 _md.disable(["image", "heading", "lheading", "table", "html_block", "html_inline"], True)
 
 _URL = re.compile(r"(?:https?://|www\.|mailto:)\S+", re.IGNORECASE)
+_HREFLESS = re.compile(rf'<a rel="{LINK_REL}">(.*?)</a>', re.DOTALL)
 _BLOCK = re.compile(r"<(p|ul|ol|blockquote|pre|h[1-6]|table|div)\b", re.IGNORECASE)
 
 
@@ -36,7 +37,7 @@ def _absolute_only(tag: str, attribute: str, value: str) -> str | None:
 
 def clean(html: str) -> str:
     """Any HTML cut down to the allow-list; scripts and styles vanish with their content."""
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -44,7 +45,9 @@ def clean(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
-    ).strip()
+    )
+    # A link whose URL was refused keeps its text, not an <a> with rel and no href.
+    return _HREFLESS.sub(r"\1", cleaned).strip()
 
 
 def markdown_to_html(text: str) -> str:

@@ -57,6 +57,7 @@ def check_page(page):
       const bad = [];
       document.querySelectorAll('#comments .comment-text *').forEach(el => {
         if (!%s.includes(el.tagName)) bad.push(el.tagName);
+        if (el.tagName === 'A' && !el.hasAttribute('href')) bad.push('A without href');
         for (const a of el.attributes) {
           if (!['href', 'rel'].includes(a.name)) bad.push(el.tagName + '@' + a.name);
           if (a.name === 'href' && !/^(https?:|mailto:)/i.test(a.value)) bad.push('href=' + a.value);
