@@ -158,6 +158,8 @@ NEWSLETTER_PREVIEW_PAGES = os.environ.get("PREVIEW") == "1"
 COMMENTS_ENABLED = os.environ.get("COMMENTS_ENABLED", "1") not in ("0", "false", "off", "no")
 COMMENTS_SOURCE = os.environ.get("COMMENTS_SOURCE", "")
 COMMENTS_MAX_DEPTH = 2
+# Set when the forms service has COMMENTS_AKISMET_KEY: the privacy page then says so.
+COMMENTS_AKISMET = os.environ.get("COMMENTS_AKISMET", "0") not in ("0", "false", "off", "no", "")
 
 # Categories: any is allowed; a name that is a near miss of one in use
 # (Stratgy, strategy) fails the build. CATEGORIES = ["Strategy", ...] makes a

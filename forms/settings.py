@@ -107,6 +107,8 @@ class Settings:
     comments_per_ip_hour: int = 10
     comments_per_email_hour: int = 5
     comments_ip_retention_days: int = 30
+    comments_akismet_key: str = field(default="", repr=False)
+    comments_akismet_url: str = ""  # override of Akismet's comment-check URL (tests, proxies)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -169,12 +171,14 @@ class Settings:
             comments_per_ip_hour=_int(env, "COMMENTS_PER_IP_HOUR", 10),
             comments_per_email_hour=_int(env, "COMMENTS_PER_EMAIL_HOUR", 5),
             comments_ip_retention_days=_int(env, "COMMENTS_IP_RETENTION_DAYS", 30),
+            comments_akismet_key=_str(env, "COMMENTS_AKISMET_KEY"),
+            comments_akismet_url=_str(env, "COMMENTS_AKISMET_URL"),
         )
 
     def redact(self, text: str) -> str:
         """`text` with every secret value replaced, for logs and error reports."""
         for secret in (self.mailchimp_api_key, self.smtp_password, self.erasure_salt, self.secret,
-                       self.comments_rebuild_hook):
+                       self.comments_rebuild_hook, self.comments_akismet_key):
             if secret:
                 text = text.replace(secret, "***")
         return text

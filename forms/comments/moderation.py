@@ -88,18 +88,20 @@ class Comments:
             return "approved"
         return "pending"
 
-    def submit(self, form: CommentForm, ip: str, title: str) -> Comment:
+    def submit(self, form: CommentForm, ip: str, title: str, *, spam: bool = False) -> Comment:
         """Store a valid comment and its moderators' mails (and, if it is live at once,
-        its commenter's mail) in one transaction."""
+        its commenter's mail) in one transaction. A comment Akismet calls spam is
+        stored as spam, and nobody is mailed."""
         with self._transaction():
-            status = self.initial_status(form.email)
+            status = "spam" if spam else self.initial_status(form.email)
             id = self.store.add(
                 post=form.post, parent_id=form.parent, name=form.name, email=form.email,
                 body=form.body, body_html=markdown_to_html(form.body),
                 avatar=avatar_key(self.secret, form.email), ip=ip, status=status,
                 notify=form.notify)
             comment = self.store.get(id)
-            self._mail_moderators(comment, title)
+            if not spam:
+                self._mail_moderators(comment, title)
             if status == "approved":
                 self._after_approval(comment, title)
         if status == "approved":

@@ -27,6 +27,7 @@ from .expand import expand_shortcodes
 DEFAULT_SHORTCODES = {
     "signup": "partials/signup_form.html",
     "contact": "partials/contact_form.html",
+    "comments-spam-check": "partials/comments_spam_check.html",
 }
 
 _environment = {}
