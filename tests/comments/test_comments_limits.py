@@ -80,3 +80,20 @@ def test_page_markup(stack):
     assert "email address will not be published" in note and "Required fields are marked" in note
     closed = soup(CLOSED_POST[:-3])
     assert closed.select_one("#comments") is None
+
+
+def test_same_rules_as_the_other_endpoints(stack):
+    path = stack.article_path(SLUG)
+    fields = {"post": path, "name": "Eve", "email": "eve@example.com", "body": "Hi"}
+    foreign = stack.client.post_json("/api/comments", fields, {"Origin": "https://evil.example"})
+    assert foreign.status == 403 and foreign.json["codes"] == {"origin": "origin-not-allowed"}
+    big = stack.client.post_json("/api/comments", {**fields, "body": "x" * 20000})
+    assert big.status == 413
+    broken = stack.client.request("POST", "/api/comments", b"{not json",
+                                  {"Content-Type": "application/json", "Accept": "application/json"})
+    assert broken.status == 400
+    preflight = stack.client.request("OPTIONS", "/api/comments", headers={
+        "Origin": stack.site, "Access-Control-Request-Method": "POST"})
+    assert preflight.status == 204 and preflight.headers["Access-Control-Allow-Origin"] == stack.site
+    cors = stack.client.post_json("/api/comments", {**fields, "body": "From the page"}, {"Origin": stack.site})
+    assert cors.headers["Access-Control-Allow-Origin"] == stack.site
