@@ -31,6 +31,8 @@ def main(argv=None):
         db_path = Settings.from_env().db_path
         Outbox(db_path).close()  # exists (and is migrated) before the first build reads it
         os.environ.setdefault("COMMENTS_SOURCE", str(db_path))
+        # The posts that take comments, as this preview last built them.
+        os.environ.setdefault("COMMENTS_POSTS", os.path.join(args.output, "comments-posts.json"))
         from forms.app import create_app as create_forms_app
         forms_app = create_forms_app()
     app = create_app(args.output, forms_app=forms_app, content=args.content)

@@ -7,6 +7,7 @@ lists drafts, and answers the forms API on the same origin."""
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -149,7 +150,8 @@ def test_forms_work_on_the_same_origin(preview, browser):
     form.locator("input[type=email]").fill("preview.reader@example.com")
     form.locator("input[type=checkbox]").check()
     form.locator("button[type=submit]").click()
-    page.wait_for_function("document.querySelector('main .form-status').textContent.length > 0")
+    # "Sending…" shows at once; wait for the answer itself.
+    page.wait_for_function("document.querySelector('main .form-status.is-ok, main .form-status.is-bad')")
     assert "is-ok" in form.locator(".form-status").get_attribute("class")
     import sqlite3
     with sqlite3.connect(preview["root"] / "forms.sqlite3") as db:
@@ -190,4 +192,29 @@ def test_advice_shows_over_the_page_and_the_site_still_builds(preview, browser):
     finally:
         post.unlink()
     page.wait_for_function("!document.querySelector('#preview-advice')", timeout=20000)
+    page.close()
+
+
+def test_comments_work_in_preview(preview, browser):
+    """A comment posted in the preview, approved with make comments, shows after the next rebuild."""
+    page = browser.new_page()
+    page.goto(preview["url"] + "/2026/03/sales-and-marketing-sibling-rivalry/")
+    form = page.locator("#comments form")
+    assert form.get_attribute("action") == preview["url"] + "/api/comments"
+    form.locator("textarea[name=body]").fill("Written in the preview.")
+    form.locator("input[name=name]").fill("Pat Preview")
+    form.locator("input[name=email]").fill("pat@example.com")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function("document.querySelector('#comments .form-status.is-ok, #comments .form-status.is-bad')")
+    assert "awaiting moderation" in form.locator(".form-status").inner_text()
+    with sqlite3.connect(preview["root"] / "forms.sqlite3") as db:
+        [(comment_id,)] = db.execute("select id from comments where name = 'Pat Preview'").fetchall()
+    env = {**os.environ, "FORMS_DB": str(preview["root"] / "forms.sqlite3")}
+    approved = subprocess.run([sys.executable, "-m", "forms.comments", "approve", str(comment_id)],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+    assert approved.returncode == 0, approved.stderr
+    # The next rebuild (a save) renders it from the preview's own outbox.
+    post = preview["content"] / "posts" / "sales-and-marketing-sibling-rivalry.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    page.wait_for_function(f"document.getElementById('comment-{comment_id}')", timeout=30000)
     page.close()
