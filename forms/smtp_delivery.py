@@ -275,9 +275,10 @@ def deliver_messages(
 def compose_queued(settings: Settings, item: QueuedMail) -> EmailMessage:
     """A queued mail as sent; the same bytes on every retry."""
     mail = EmailMessage(policy=MAIL_POLICY)
-    mail["From"] = Address(display_name=settings.sitename, addr_spec=settings.mail_from)
+    mail.set_raw("From", reply_to(settings.sitename, settings.mail_from))
     mail["To"] = item.recipient
-    mail["Subject"] = item.subject
+    # Subjects hold commenters' names: folded like the contact mail's, spaces intact.
+    mail.set_raw("Subject", folded("Subject", item.subject))
     mail["Date"] = format_datetime(datetime.fromisoformat(item.created_at))
     mail["Message-ID"] = item.message_id
     mail["Auto-Submitted"] = "auto-generated"

@@ -115,7 +115,8 @@ def test_erase_removes_everywhere_and_nothing_brings_the_person_back(world):
 
     # Export now finds nothing.
     data = json.loads(run(env, "forms.person", "export", TARGET).stdout)
-    assert data["stores"] == {"signups": [], "messages": [], "mailchimp": None}
+    assert data["stores"] == {"signups": [], "messages": [], "mailchimp": None, "comments": [],
+                              "comment-mails": []}
 
     # A sync after the erasure does not bring the person back.
     sync = run(env, "forms.sync")
