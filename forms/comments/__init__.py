@@ -13,5 +13,6 @@ plugins/comments). Modules, one job each:
     moderation  approve / reject / spam / delete / notification opt-in, shared by links and CLI
     endpoints   the HTTP endpoints and the confirmation pages
     wordpress   loading a WordPress export's comments (JSON from make import-wordpress)
+    akismet     the optional, server-side Akismet check (off by default)
     cli         `make comments`
 """

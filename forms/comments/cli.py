@@ -18,7 +18,7 @@ from ..outbox import Outbox
 from ..settings import PROJECT_ROOT, Settings
 from .moderation import Comments
 from .posts import PostIndex, PostsUnavailable, default_location
-from .wordpress import ImportError_, load, read_export
+from .wordpress import ExportFileError, load, read_export
 
 DEFAULT_WP_FILE = PROJECT_ROOT / "var" / "import" / "wordpress-comments.json"
 
@@ -76,7 +76,7 @@ def _list(comments: Comments, status: str) -> int:
 def _import(comments: Comments, path: str) -> int:
     try:
         data = read_export(path)
-    except ImportError_ as exc:
+    except ExportFileError as exc:
         print(f"make comments: {exc}", file=sys.stderr)
         return 1
     report = load(comments.store, data, comments.secret)

@@ -46,7 +46,7 @@ class ImportReport:
                 f"already imported={self.already}; pingbacks/trackbacks listed={len(self.pings)}")
 
 
-class ImportError_(ValueError):
+class ExportFileError(ValueError):
     pass
 
 
@@ -54,15 +54,15 @@ def read_export(path: str | Path) -> dict:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ImportError_(f"{path}: no such file") from None
+        raise ExportFileError(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:
-        raise ImportError_(f"{path}: not JSON ({exc})") from None
+        raise ExportFileError(f"{path}: not JSON ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("comments"), list):
-        raise ImportError_(f"{path}: expected an object with a \"comments\" list")
+        raise ExportFileError(f"{path}: expected an object with a \"comments\" list")
     for index, item in enumerate(data["comments"]):
         missing = [k for k in REQUIRED if not isinstance(item, dict) or k not in item]
         if missing:
-            raise ImportError_(f"{path}: comment #{index}: missing {', '.join(missing)}")
+            raise ExportFileError(f"{path}: comment #{index}: missing {', '.join(missing)}")
     return data
 
 

@@ -31,7 +31,6 @@ Front matter:
 import json
 import logging
 import os
-from datetime import datetime
 
 from pelican import signals
 

@@ -2,6 +2,9 @@
 loopback that answers as Akismet documents it ("true"/"false" as the body)."""
 
 import http.server
+import os
+import subprocess
+import sys
 import threading
 import time
 from urllib.parse import parse_qs
@@ -10,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.comments.conftest import make_stack
+from tests.site.conftest import ROOT
 
 SLUG = "pricing-pages-where-marketing-hands-off-to-sales"
 KEY = "akismet-key-123abc"
@@ -78,9 +82,6 @@ def test_akismet_sorts_spam_and_never_loses_a_comment(stack):
 
 
 def test_privacy_page_discloses_akismet_only_when_on(stack, tmp_path):
-    import os, subprocess, sys
-    from tests.site.conftest import ROOT
-
     def privacy(akismet):
         out = tmp_path / f"site{akismet}"
         env = {**os.environ, "SITEURL": "", "COMMENTS_AKISMET": akismet}

@@ -4,6 +4,7 @@ length, duplicates, unknown and closed posts, bad parents -- over real HTTP."""
 import time
 
 import pytest
+from bs4 import BeautifulSoup
 
 from tests.comments.conftest import CLOSED_POST, make_stack
 
@@ -64,8 +65,6 @@ def test_refusals(stack):
 
 def test_page_markup(stack):
     """The contract's markup: section, fields, the note about the address, and no form on a closed post."""
-    from bs4 import BeautifulSoup
-
     def soup(slug):
         path = stack.article_path(slug)
         return BeautifulSoup((stack.root / "site" / path.strip("/") / "index.html").read_text(), "lxml")

@@ -5,7 +5,6 @@ is scrubbed again."""
 import http.server
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 import threading

@@ -3,6 +3,9 @@ zero-server, a source that cannot be read), retention and person data."""
 
 import http.server
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -14,6 +17,7 @@ from forms.comments.store import CommentStore
 from forms.mail_queue import MailQueue
 from forms.outbox import Outbox, iso, utcnow
 from tests.comments.conftest import make_stack
+from tests.site.conftest import ROOT
 
 SLUG = "measuring-what-matters-in-small-team-marketing"
 
@@ -120,8 +124,6 @@ def test_build_modes(stack, tmp_path):
     soup = BeautifulSoup((tmp_path / "c" / path.strip("/") / "index.html").read_text(), "lxml")
     assert soup.select("#comments li.comment") == [] and soup.select_one("#comments form")
     # A source that cannot be read fails the build, naming it.
-    import subprocess, sys, os
-    from tests.site.conftest import ROOT
     bad = subprocess.run([sys.executable, "-m", "tools.build", "pelicanconf.py", "--output", str(tmp_path / "d")],
                          cwd=ROOT, env={**os.environ, "COMMENTS_SOURCE": str(tmp_path / "missing.sqlite3")},
                          capture_output=True, text=True)
