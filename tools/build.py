@@ -21,6 +21,9 @@ from pelican.settings import read_settings
 
 
 ADVICE_HEADING = "Advice (the build does not fail on these):"
+# Warnings about the build's setup that a plugin marks advisory (extra={"advisory": True}),
+# e.g. "COMMENTS_SOURCE is not set": printed once, never fatal, not advice on the content.
+NOTES = []
 
 
 class _Collector(logging.Handler):
@@ -32,6 +35,10 @@ class _Collector(logging.Handler):
         self.advice = []
 
     def emit(self, record):
+        if getattr(record, "advisory", False):
+            if record.getMessage() not in NOTES:
+                NOTES.append(record.getMessage())
+            return
         message = record.getMessage()
         if getattr(record, "advice", False):
             self.advice.append(message)
@@ -112,6 +119,8 @@ def main(argv=None):
             overrides[key] = value
     advice = []
     problems = build(args.settings, args.content, args.output, overrides, advice)
+    for note in NOTES:
+        print(f"warning: {note}", file=sys.stderr)
     if advice:
         print(f"\n{ADVICE_HEADING}", file=sys.stderr)
         for line in advice:

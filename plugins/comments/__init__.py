@@ -64,7 +64,7 @@ def _attach(generator):
             log.error("COMMENTS_SOURCE %s: %s", source, exc)
     elif settings.get("COMMENTS_ENABLED"):
         log.warning("comments: COMMENTS_SOURCE is not set, so no comments are rendered",
-                    extra={"advice": True})  # tools.build prints it; it never fails the build
+                    extra={"advisory": True})  # tools.build prints it; never fatal
     forms_url = settings.get("FORMS_URL", "")
     tz = generator.settings.get("TIMEZONE")
     for article in list(generator.articles) + list(getattr(generator, "drafts", [])):
