@@ -8,6 +8,7 @@
   var section = document.getElementById("comments");
   if (!section) return;
   var parent = section.querySelector("[name=parent]");
+  section.querySelectorAll("li.comment").forEach(replyLink);
   section.addEventListener("click", function (event) {
     var id = event.target.getAttribute && event.target.closest("[data-reply]");
     if (!id || !parent) return;
@@ -48,6 +49,19 @@
     copy(new DOMParser().parseFromString(c.html, "text/html").body, text);
     li.append(meta, text);
     list.appendChild(li);
+    if (parent) parent.add(new Option(c.name, c.id));
+    replyLink(li);
+  }
+  /* A Reply link under the comment's text: it picks the comment in "In reply to". */
+  function replyLink(li) {
+    var text = li.querySelector(":scope > .comment-text");
+    if (!parent || !text || !parent.querySelector("option[value='" + li.id.slice(8) + "']")) return;
+    var link = make("a", "comment-reply"), who = make("span", "visually-hidden");
+    link.href = "#respond";
+    link.setAttribute("data-reply", li.id.slice(8));
+    who.textContent = " to " + li.querySelector(".comment-author").textContent;
+    link.append("Reply", who);
+    text.after(link);
   }
   function copy(from, into) {
     from.childNodes.forEach(function (node) {
