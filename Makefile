@@ -63,7 +63,7 @@ newpost: $(READY)
 	$(BIN)/python -m tools.newpost "$(TITLE)"
 
 import-wordpress: $(READY)
-	$(BIN)/python -m tools.import_wordpress "$(FILE)" $(ARGS)
+	$(BIN)/python -m tools.import_wordpress "$(FILE)" --load-comments $(ARGS)
 
 clean:
 	rm -rf output cache

@@ -376,3 +376,31 @@ def test_a_redirect_to_a_deleted_post_fails_the_build_naming_the_map(tmp_path):
     assert [p for p in problems if "redirects:" in p] == [
         f"redirects: {content / 'redirects' / 'old.json'}: entry 1 (/2019/01/01/gone/) points at posts/gone.md, "
         "which does not exist"]
+
+
+def test_make_import_wordpress_loads_the_comments_into_the_store(tmp_path):
+    """`make import-wordpress` passes --load-comments: the theme-test-data's threaded
+    comments land in the comments store, approved and pending as they were."""
+    from forms.comments.store import CommentStore
+    from forms.outbox import Outbox
+
+    content = make_site(tmp_path / "site")
+    db = tmp_path / "forms.sqlite3"
+    env = {**os.environ, "FORMS_DB": str(db), "FORMS_SECRET": "test-secret"}
+    command = [sys.executable, "-m", "tools.import_wordpress", str(THEME_TEST), "--load-comments",
+               "--content", str(content), "--comments", str(tmp_path / "comments.json")]
+    first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "imported approved=26 pending=3" in first.stdout
+    again = subprocess.run(command + ["--force"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    outbox = Outbox(db)
+    try:
+        store = CommentStore(outbox)
+        statuses = [c.status for c in store.list(None)]
+        threaded = [c for c in store.list(None) if c.parent_id]
+    finally:
+        outbox.close()
+    assert sorted(set(statuses)) == ["approved", "pending"]
+    assert (statuses.count("approved"), statuses.count("pending")) == (26, 3)  # a rerun adds none
+    assert threaded

@@ -274,6 +274,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="the old-URL map to write (default: CONTENT/redirects/wordpress.json)")
     parser.add_argument("--comments", type=Path, default=None,
                         help="the comments data file (default: var/import/wordpress-comments.json beside CONTENT)")
+    parser.add_argument("--load-comments", action="store_true",
+                        help="then load the comments file into the forms outbox's comments store "
+                             "(FORMS_DB), as `make import-wordpress` does")
     parser.add_argument("--signup-form-ids", default="", help="Contact Form 7 ids that are newsletter signups")
     parser.add_argument("--contact-form-ids", default="", help="Contact Form 7 ids that are contact forms")
     return parser.parse_args(argv)
@@ -292,4 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"import_wordpress: {exc}", file=sys.stderr)
         return 2
     sys.stdout.write(format_summary(report))
+    if args.load_comments and report.comments.get("comments"):
+        # The build side may use the forms service's code (never the reverse).
+        from forms.comments.cli import main as comments_main
+
+        return comments_main(["import-wordpress", str(report.comments_path)])
     return 0
