@@ -76,7 +76,7 @@ class FormsService:
     def outbox(self) -> Outbox:
         # Opened on first use (not only in lifespan) so a mounted app works too.
         if self._outbox is None:
-            self._outbox = Outbox(self.settings.db_path)
+            self._outbox = Outbox.from_settings(self.settings)
         return self._outbox
 
     def close(self) -> None:

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"make outbox: configuration error: {exc}", file=sys.stderr)
         return 2
-    outbox = Outbox(settings.db_path)
+    outbox = Outbox.from_settings(settings)
     try:
         if args.command == "requeue":
             if args.every == (args.id is not None):

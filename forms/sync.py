@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"forms.sync: configuration error: {exc}", file=sys.stderr)
         return 2
-    outbox = Outbox(settings.db_path)
+    outbox = Outbox.from_settings(settings)
     try:
         if args.retry_failed and not args.dry_run:
             print(f"requeued {outbox.retry_failed_messages()} failed message(s)")
@@ -71,7 +71,7 @@ def _show_what_would_be_sent(settings: Settings, outbox: Outbox) -> None:
     print(f"would send {len(signups)} signup(s) to {where}:")
     for signup in signups:
         print(f"  {signup.email}  FNAME={signup.name!r}  tag=source:{signup.source}")
-    messages = outbox.claim_due_messages(ignore_backoff=True)
+    messages = outbox.due_messages(ignore_backoff=True)
     print(f"would email {len(messages)} contact message(s) to {settings.contact_to or '(CONTACT_TO not set)'}:")
     for message in messages:
         print(f"  from {message.name} <{message.email}>, {len(message.message)} characters")
