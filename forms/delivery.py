@@ -132,6 +132,7 @@ def run_delivery(
             return report
         if not dry_run:
             outbox.flush_unrecorded()  # raises while the database is still away: nothing claimed
+            outbox.release_claims()
             # An erased person's rows brought back by a restored backup never leave.
             from .erasure import scrub_outbox
 

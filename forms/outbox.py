@@ -373,7 +373,7 @@ class Outbox:
                       AND {self._claimable()}
                     ORDER BY id{_limit(limit)}{self.db.skip_locked})
                 RETURNING {_SIGNUP_COLUMNS}""",
-            (self.owner, self._lease_end(now), bool(ignore_backoff), stamp, stamp, self.owner),
+            (self.owner, self._lease_end(now), bool(ignore_backoff), stamp, stamp),
         ).fetchall()
         return sorted((_signup(r) for r in rows), key=lambda s: s.id)
 
@@ -381,8 +381,16 @@ class Outbox:
         """SQL: no live claim by another process. On SQLite the delivery file lock
         already proves that every other claim is a dead run's."""
         if self.db.kind == "sqlite":
-            return "(? IS NOT NULL OR ? IS NOT NULL)"  # always true; keeps the parameters aligned
-        return "(claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)"
+            return "(? IS NOT NULL)"  # always true; keeps the parameters aligned
+        return "(claimed_until IS NULL OR claimed_until <= ?)"
+
+    def release_claims(self) -> None:
+        """Drop this process's claims left by an earlier run that stopped half-way (an
+        error, not a death): they are due again now, not after the lease. Called at the
+        start of a run, after flush_unrecorded(), so nothing delivered is released."""
+        for table in ("signups", "messages"):
+            self.db.execute(f"UPDATE {table} SET claimed_by = NULL, claimed_until = NULL "
+                            "WHERE claimed_by = ?", (self.owner,))
 
     def renew_claims(self) -> None:
         """Push this process's claims' lease forward (a long run calls it between rounds)."""
@@ -507,7 +515,7 @@ class Outbox:
                       AND {self._claimable()}
                     ORDER BY id{_limit(limit)}{self.db.skip_locked})
                 RETURNING {_MESSAGE_COLUMNS}""",
-            (self.owner, self._lease_end(now), bool(ignore_backoff), stamp, stamp, self.owner),
+            (self.owner, self._lease_end(now), bool(ignore_backoff), stamp, stamp),
         ).fetchall()
         return sorted((_message(r) for r in rows), key=lambda m: m.id)
 

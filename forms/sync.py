@@ -23,6 +23,7 @@ import sys
 
 from tqdm import tqdm
 
+from .db import DB_ERRORS
 from .delivery import run_delivery
 from .mail_queue import MailQueue
 from .outbox import Outbox
@@ -47,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"forms.sync: configuration error: {exc}", file=sys.stderr)
         return 2
-    outbox = Outbox.from_settings(settings)
+    try:
+        outbox = Outbox.from_settings(settings)
+    except DB_ERRORS as exc:
+        print(f"forms.sync: the outbox database cannot be reached: "
+              f"{settings.redact(str(exc)).strip()}", file=sys.stderr)
+        return 1
     try:
         if args.retry_failed and not args.dry_run:
             print(f"requeued {outbox.retry_failed_messages()} failed message(s)")
