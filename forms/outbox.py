@@ -254,6 +254,7 @@ class Outbox:
         self.db = open_db(target if isinstance(target, str) and "://" in target else Path(target),
                           pool_size=pool_size, timeout=timeout)
         self.path = self.db.path  # None on PostgreSQL
+        self.target = target if self.path is None else self.path  # what FORMS_DB names
         self.lease = lease
         self.owner = owner or owner_id()
         self.unrecorded: list[tuple[str, tuple, dict]] = []

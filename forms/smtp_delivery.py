@@ -206,14 +206,14 @@ def deliver_messages(
     settings: Settings, outbox: Outbox, *, dry_run: bool = False, now: datetime | None = None,
     ignore_backoff: bool = False,
 ) -> MessageReport:
-    """Send every due contact message once (every pending one with ignore_backoff).
-    Call with the delivery lock held."""
+    """Send every due contact message once (every pending one with ignore_backoff) that
+    this run could claim (forms.outbox). On SQLite, call with the delivery lock held."""
     report = MessageReport()
+    if dry_run:  # read only: a dry run claims nothing
+        report.pending = len(outbox.due_messages(now=now, ignore_backoff=ignore_backoff))
+        return report
     due = outbox.claim_due_messages(now=now, ignore_backoff=ignore_backoff)
     if not due:
-        return report
-    if dry_run:
-        report.pending = len(due)
         return report
 
     try:
