@@ -221,10 +221,17 @@ MIGRATION_LOCK = 0x466F726D73  # pg_advisory_xact_lock key: one migrating proces
 
 
 class PostgresDB:
-    """A psycopg_pool pool; each statement runs on a pooled connection, in its own
-    transaction unless inside transaction(). Connections are checked on checkout, so
-    one broken by a server restart is replaced (the retry) before a statement uses it;
-    while the server is away, a checkout waits at most `timeout` seconds and raises."""
+    """A psycopg_pool pool of autocommit connections: each statement is its own
+    transaction (one round trip) unless inside transaction().
+
+    Lost connections: a connection idle for more than CHECK_IDLE seconds is checked
+    on checkout (so one broken by a server restart is replaced before use); one that
+    breaks under a statement is discarded and the statement retried once on a fresh
+    connection when that is safe (a read, an idempotent write, or the BEGIN of a
+    transaction). While the server is away, a checkout waits at most `timeout`
+    seconds and raises: the caller answers 503."""
+
+    CHECK_IDLE = 1.0
 
     kind = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"
@@ -239,17 +246,26 @@ class PostgresDB:
         self._local = threading.local()
         self.pool = psycopg_pool.ConnectionPool(
             url, min_size=1, max_size=max(1, pool_size), timeout=timeout,
-            check=psycopg_pool.ConnectionPool.check_connection, open=False,
+            check=self._check, reset=self._returned, open=False,
             name="forms-outbox",
             # give up a failed reconnection soon: the next checkout starts a fresh one, so the
             # pool is back within a second of the server (not after a long backoff)
             reconnect_timeout=max(2.0, timeout),
-            kwargs={"connect_timeout": max(1, int(timeout))},
+            kwargs={"connect_timeout": max(1, int(timeout)), "autocommit": True},
         )
         self.pool.open(wait=False)
 
     def __repr__(self) -> str:
         return f"PostgresDB({redacted_url(self.url)!r})"
+
+    @classmethod
+    def _check(cls, conn) -> None:
+        if time.monotonic() - getattr(conn, "_forms_returned", 0.0) > cls.CHECK_IDLE:
+            psycopg_pool.ConnectionPool.check_connection(conn)
+
+    @staticmethod
+    def _returned(conn) -> None:
+        conn._forms_returned = time.monotonic()
 
     @contextlib.contextmanager
     def _connection(self):
@@ -260,24 +276,25 @@ class PostgresDB:
         with self.pool.connection() as conn:  # commits on success, rolls back on error
             yield conn
 
-    def execute(self, sql: str, params: Sequence = ()) -> Result:
-        reads = sql.lstrip()[:6].upper() == "SELECT"
+    def execute(self, sql: str, params: Sequence = (), *, idempotent: bool = False) -> Result:
+        """idempotent: running it twice does no harm (an upsert), so it is retried on a
+        fresh connection if the connection breaks; reads always are. Other writes are
+        not (one may have committed before the connection broke): the caller answers 503."""
+        retry = idempotent or sql.lstrip()[:6].upper() == "SELECT"
         for attempt in range(2):
             try:
                 with self._connection() as conn:
                     cur = conn.execute(to_psycopg(sql), tuple(params))
                     rows = cur.fetchall() if cur.description else []
                     return Result(rows, cur.rowcount, cur.description)
-            except psycopg.OperationalError:
-                # A read is retried once on a fresh connection; a write is not (it may
-                # have committed before the connection broke): the caller answers 503.
-                if not reads or attempt or getattr(self._local, "tx", None) is not None:
+            except psycopg.OperationalError as exc:
+                if (not retry or attempt or getattr(self._local, "tx", None) is not None
+                        or isinstance(exc, psycopg_pool.PoolTimeout)):
                     raise
-                time.sleep(0.05)
         raise AssertionError("unreachable")
 
     def executemany(self, sql: str, seq: Iterable[Sequence]) -> Result:
-        with self._connection() as conn:
+        with self.transaction(), self._connection() as conn:
             with conn.cursor() as cur:
                 cur.executemany(to_psycopg(sql), [tuple(p) for p in seq])
                 return Result([], cur.rowcount, None)
@@ -287,13 +304,26 @@ class PostgresDB:
         if getattr(self._local, "tx", None) is not None:
             yield self
             return
-        with self.pool.connection() as conn:
-            self._local.tx = conn
-            try:
-                with conn.transaction():
+        for attempt in range(2):
+            with self.pool.connection() as conn:
+                try:
+                    tx = conn.transaction()
+                    tx.__enter__()  # BEGIN: if the connection is broken, nothing was done yet
+                except psycopg.OperationalError:
+                    if attempt:
+                        raise
+                    continue
+                self._local.tx = conn
+                try:
                     yield self
-            finally:
-                self._local.tx = None
+                except BaseException as exc:
+                    if not tx.__exit__(type(exc), exc, exc.__traceback__):
+                        raise
+                else:
+                    tx.__exit__(None, None, None)
+                finally:
+                    self._local.tx = None
+                return
 
     def migrate(self, migrations: Sequence[Sequence[Statement]]) -> None:
         with self.transaction():

@@ -258,6 +258,8 @@ class Outbox:
         self.lease = lease
         self.owner = owner or owner_id()
         self.unrecorded: list[tuple[str, tuple, dict]] = []
+        # an upsert may run twice: retried on a fresh connection if one breaks under it
+        self._idempotent = {"idempotent": True} if self.db.kind == "postgresql" else {}
         try:
             self.db.migrate(MIGRATIONS)
         except BaseException:
@@ -343,6 +345,7 @@ class Outbox:
                    last_error = NULL,
                    next_attempt_at = NULL""",
             (email, name, int(bool(consent)), consent_text, source, ip, now, now),
+            **self._idempotent,
         )
 
     def pending_signups(
