@@ -80,7 +80,7 @@ def _rows(ctx: Context, table: str, email: str) -> list[dict]:
 def _deleter(table: str, since: str) -> Callable[..., int]:
     def erase(ctx: Context, email: str, before: str | None = None) -> int:
         return ctx.outbox._conn().execute(
-            f"DELETE FROM {table} WHERE email = ? AND (? IS NULL OR {since} <= ?)",
+            f"DELETE FROM {table} WHERE email = ? AND (CAST(? AS TEXT) IS NULL OR {since} <= ?)",
             (email, before, before)).rowcount
     return erase
 

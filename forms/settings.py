@@ -78,7 +78,9 @@ class Settings:
     contact_retention_days: int = 30  # the privacy page promises 30 days; 0 keeps them
     subscribe_consent_required: bool = True
     health_max_age: float = 3600.0  # /api/health is 503 once the oldest undelivered item is older
-    erasure_ledger: Path | None = None  # None: erasures.sqlite3 beside the outbox
+    erasure_ledger: Path | str | None = field(default=None, repr=False)  # None: erasures.sqlite3
+    # beside the outbox (the SQLite default path when the outbox is PostgreSQL); a str: a
+    # postgresql:// URL
     erasure_salt: str = field(default="", repr=False)
 
     mailchimp_api_key: str = field(default="", repr=False)
@@ -125,7 +127,9 @@ class Settings:
         smtp_port = _int(env, "SMTP_PORT", 587)
         ledger = _str(env, "FORMS_ERASURE_LEDGER")
         ledger_path = Path(ledger) if ledger else None
-        if ledger_path is not None and not ledger_path.is_absolute():
+        if ledger.startswith(("postgresql://", "postgres://")):
+            ledger_path = ledger  # type: ignore[assignment]  # a database, not a file
+        if isinstance(ledger_path, Path) and not ledger_path.is_absolute():
             ledger_path = PROJECT_ROOT / ledger_path
         origins = tuple(
             o.strip().rstrip("/") for o in _str(env, "FORMS_ALLOWED_ORIGINS").split(",") if o.strip()
@@ -188,9 +192,10 @@ class Settings:
         """`text` with every secret value replaced, for logs and error reports."""
         from urllib.parse import urlsplit
 
-        db_password = urlsplit(self.db_url).password if self.db_url else ""
+        passwords = [urlsplit(u).password or "" for u in (self.db_url, self.erasure_ledger)
+                     if isinstance(u, str) and u]
         for secret in (self.mailchimp_api_key, self.smtp_password, self.erasure_salt, self.secret,
-                       self.comments_rebuild_hook, self.comments_akismet_key, db_password):
+                       self.comments_rebuild_hook, self.comments_akismet_key, *passwords):
             if secret:
                 text = text.replace(secret, "***")
         return text
@@ -201,8 +206,11 @@ class Settings:
         return self.db_url or self.db_path
 
     @property
-    def ledger_path(self) -> Path:
-        """The erasure ledger (forms.erasure): FORMS_ERASURE_LEDGER, or beside the outbox."""
+    def ledger_path(self) -> Path | str:
+        """The erasure ledger (forms.erasure): FORMS_ERASURE_LEDGER (a file or a PostgreSQL
+        URL), or beside the outbox."""
+        if isinstance(self.erasure_ledger, str):
+            return self.erasure_ledger
         return Path(self.erasure_ledger or self.db_path.with_name("erasures.sqlite3"))
 
     @property

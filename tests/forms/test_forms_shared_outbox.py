@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from forms.db import open_db
 from forms.outbox import MIGRATIONS, Outbox, utcnow
 from forms.ratelimit import SharedRateLimiter
 from forms.settings import Settings
@@ -155,4 +156,49 @@ def test_postgres_url_settings_keep_the_password_secret(url):
     box = Outbox.from_settings(Settings.from_env({"FORMS_DB": url}))
     assert box.kind == "postgresql" and box.schema_version == len(MIGRATIONS) and box.path is None
     assert "Sup3r" not in repr(box.db)
+    box.close()
+
+
+def test_make_person_erase_and_scrub_with_the_ledger_in_its_own_postgres_database(postgres, url,
+                                                                                  tmp_path):
+    ledger_url = postgres.create_database()
+    env = base_env(url, FORMS_ERASURE_LEDGER=ledger_url)
+
+    def person(*args):
+        return subprocess.run([sys.executable, "-m", "forms.person", *args], cwd=PROJECT_ROOT,
+                              env=env, capture_output=True, text=True, timeout=60)
+
+    old = Outbox(tmp_path / "old.sqlite3")  # what an old backup holds
+    old.add_signup("erin@example.com", "Erin", True, "Yes", "/newsletter/", "198.51.100.7")
+    old.add_message("Erin", "erin@example.com", "Call me", False, "/contact/", "198.51.100.7")
+    old.add_signup("otto@example.com", "Otto", True, "Yes", "/newsletter/", "192.0.2.1")
+    old.close()
+    copy = [sys.executable, "-m", "forms.outbox_cli", "copy-from-sqlite", str(tmp_path / "old.sqlite3")]
+    assert subprocess.run(copy, cwd=PROJECT_ROOT, env=env, timeout=60).returncode == 0
+
+    exported = person("export", "Erin@Example.com")
+    assert exported.returncode == 0, exported.stderr
+    assert "Call me" in exported.stdout
+    erased = person("erase", "erin@example.com")
+    assert erased.returncode == 0, erased.stderr
+    assert "signups: removed 1 row(s)" in erased.stdout and "messages: removed 1 row(s)" in erased.stdout
+    box = Outbox(url)
+    assert box.signup_row("erin@example.com") is None and box.signup_row("otto@example.com")
+    assert "erasures" not in {  # the outbox's database holds no ledger
+        r[0] for r in box.db.execute("SELECT table_name FROM information_schema.tables")}
+    ledger = open_db(ledger_url)
+    [(n,)] = ledger.execute("SELECT count(*) FROM erasures").fetchall()
+    assert n == 1
+    assert "erin" not in str(ledger.execute("SELECT * FROM erasures").fetchall())
+    ledger.close()
+
+    # The old backup restored (copied in again): the next delivery run scrubs it before sending.
+    assert subprocess.run(copy, cwd=PROJECT_ROOT, env=env, timeout=60).returncode == 0
+    assert box.signup_row("erin@example.com") is not None
+    synced = subprocess.run([sys.executable, "-m", "forms.sync"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in synced.stderr, synced.stderr
+    assert box.signup_row("erin@example.com") is None
+    assert box.db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    assert box.signup_row("otto@example.com") is not None
     box.close()
