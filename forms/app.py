@@ -246,7 +246,7 @@ async def handle(request: Request, form: str, accept, thanks) -> Response:
         if not service.origin_allowed(request):
             raise Rejected(403, "origin", "origin-not-allowed")
         ip = service.client_ip(request)
-        wait = await service.call(service.limiter.hit, ip)
+        wait = await service.call(service.limiter.hit, ip) if service.settings.rate_limit else 0
         if wait:
             raise Rejected(429, "form", "rate-limited", {"Retry-After": str(int(wait))})
         fields = await service.read_fields(request)
