@@ -14,8 +14,12 @@ Both offer the same few calls, so each store keeps one copy of its SQL:
 SQL is written once, in SQLite's spelling with `?` placeholders and portable
 constructs (ON CONFLICT ... DO UPDATE, RETURNING, CAST(? AS TEXT) for a NULL
 parameter, CASE instead of two-argument max()). PostgresDB turns `?` into
-psycopg's `%s` (outside string literals) and runs each statement on a pooled
-connection. What truly differs is named where it is used: `db.skip_locked`
+psycopg's `%s` (outside string literals), `? IS NULL` into
+`CAST(%s AS TEXT) IS NULL` (PostgreSQL must know a parameter's type), and
+runs each statement on a pooled connection; `BEGIN [IMMEDIATE]`, `COMMIT` and
+`ROLLBACK` sent through execute() open and end a transaction on this thread
+as on SQLite, so a store written for SQLite ports with few changes (what it
+must still change: `RETURNING id` instead of lastrowid, booleans as bool). What truly differs is named where it is used: `db.skip_locked`
 (" FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite, where a run holds the
 whole database) and `Dialects(sqlite=..., postgresql=...)` for a migration step
 that must differ (an UNLOGGED table).
@@ -50,6 +54,9 @@ except ImportError:  # pragma: no cover - the SQLite backend needs neither
 
 DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,) + (
     (psycopg.Error,) if psycopg is not None else ())
+# A UNIQUE or other constraint refused the row, on either backend.
+INTEGRITY_ERRORS: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,) + (
+    (psycopg.IntegrityError,) if psycopg is not None else ())
 
 
 def is_postgres_url(target: Any) -> bool:
@@ -204,6 +211,8 @@ def to_psycopg(sql: str) -> str:
         if i % 2:  # inside '...'
             out.append(part.replace("%", "%%"))
         else:
+            part = re.sub(r"\?(\s+IS\s+(?:NOT\s+)?NULL)", r"CAST(? AS TEXT)\1", part,
+                          flags=re.IGNORECASE)
             out.append(part.replace("%", "%%").replace("?", "%s"))
     return "".join(out)
 
@@ -280,7 +289,11 @@ class PostgresDB:
         """idempotent: running it twice does no harm (an upsert), so it is retried on a
         fresh connection if the connection breaks; reads always are. Other writes are
         not (one may have committed before the connection broke): the caller answers 503."""
-        retry = idempotent or sql.lstrip()[:6].upper() == "SELECT"
+        verb = " ".join(sql.split()).upper()
+        if verb in ("BEGIN", "BEGIN IMMEDIATE", "BEGIN TRANSACTION", "COMMIT", "ROLLBACK"):
+            self._explicit(verb.split()[0])
+            return Result([], -1, None)
+        retry = idempotent or verb[:6] == "SELECT"
         for attempt in range(2):
             try:
                 with self._connection() as conn:
@@ -292,6 +305,28 @@ class PostgresDB:
                         or isinstance(exc, psycopg_pool.PoolTimeout)):
                     raise
         raise AssertionError("unreachable")
+
+    def _explicit(self, verb: str) -> None:
+        """BEGIN / COMMIT / ROLLBACK sent as statements (SQLite style)."""
+        if verb == "BEGIN":
+            if getattr(self._local, "tx", None) is not None:
+                raise RuntimeError("BEGIN inside a transaction")
+            conn = self.pool.getconn()
+            try:
+                conn.execute("BEGIN")
+            except BaseException:
+                self.pool.putconn(conn)
+                raise
+            self._local.tx = conn
+            return
+        conn = self._local.tx
+        if conn is None:
+            raise RuntimeError(f"{verb} without BEGIN")
+        self._local.tx = None
+        try:
+            conn.execute(verb)
+        finally:
+            self.pool.putconn(conn)
 
     def executemany(self, sql: str, seq: Iterable[Sequence]) -> Result:
         with self.transaction(), self._connection() as conn:

@@ -202,3 +202,22 @@ def test_make_person_erase_and_scrub_with_the_ledger_in_its_own_postgres_databas
     assert box.db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
     assert box.signup_row("otto@example.com") is not None
     box.close()
+
+
+def test_sqlite_spelling_runs_on_postgres_through_the_shim(url):
+    """What a store written for SQLite sends: BEGIN IMMEDIATE/ROLLBACK/COMMIT as statements,
+    `? IS NULL` with a None parameter, a literal % and ? inside quotes."""
+    box = Outbox(url)
+    db = box.db
+    db.execute("BEGIN IMMEDIATE")
+    box.add_signup("rolled@example.com", "", True, "", "/", "")
+    db.execute("ROLLBACK")
+    assert box.signup_row("rolled@example.com") is None
+    db.execute("BEGIN IMMEDIATE")
+    box.add_signup("kept@example.com", "100% sure?", True, "", "/", "")
+    db.execute("COMMIT")
+    assert [r[0] for r in db.execute(
+        "SELECT email FROM signups WHERE (? IS NULL OR name = ?) AND name LIKE '100% sure?'",
+        (None, None))] == ["kept@example.com"]
+    assert db.execute("SELECT count(*) FROM signups WHERE name LIKE '%?'").fetchone()[0] == 1
+    box.close()
