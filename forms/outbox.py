@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -258,6 +259,7 @@ class Outbox:
         self.lease = lease
         self.owner = owner or owner_id()
         self.unrecorded: list[tuple[str, tuple, dict]] = []
+        self._renewed = time.monotonic()  # when this process's claims' lease was last pushed
         # an upsert may run twice: retried on a fresh connection if one breaks under it
         self._idempotent = {"idempotent": True} if self.db.kind == "postgresql" else {}
         try:
@@ -293,7 +295,7 @@ class Outbox:
         """Raises one of forms.db.DB_ERRORS if the database cannot be reached."""
         self.db.execute("SELECT 1").fetchone()
 
-    def _lease_end(self, now: datetime | None = None) -> str:
+    def lease_end(self, now: datetime | None = None) -> str:
         return iso((now or utcnow()) + timedelta(seconds=self.lease))
 
     def flush_unrecorded(self) -> int:
@@ -374,14 +376,14 @@ class Outbox:
                 WHERE id IN (SELECT id FROM signups
                     WHERE status = 'pending'
                       AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?)
-                      AND {self._claimable()}
+                      AND {self.claimable()}
                     ORDER BY id{_limit(limit)}{self.db.skip_locked})
                 RETURNING {_SIGNUP_COLUMNS}""",
-            (self.owner, self._lease_end(now), bool(ignore_backoff), stamp, stamp),
+            (self.owner, self.lease_end(now), bool(ignore_backoff), stamp, stamp),
         ).fetchall()
         return sorted((_signup(r) for r in rows), key=lambda s: s.id)
 
-    def _claimable(self) -> str:
+    def claimable(self) -> str:
         """SQL: no live claim by another process. On SQLite the delivery file lock
         already proves that every other claim is a dead run's."""
         if self.db.kind == "sqlite":
@@ -396,9 +398,17 @@ class Outbox:
             self.db.execute(f"UPDATE {table} SET claimed_by = NULL, claimed_until = NULL "
                             "WHERE claimed_by = ?", (self.owner,))
 
+    def keep_claims(self) -> None:
+        """Called before each item a run sends: renews this process's claims once a third
+        of the lease has passed since the last renewal, so a long batch keeps what it
+        claimed and no other worker takes over items still waiting in it."""
+        if time.monotonic() - self._renewed >= self.lease / 3:
+            self.renew_claims()
+
     def renew_claims(self) -> None:
         """Push this process's claims' lease forward (a long run calls it between rounds)."""
-        until = self._lease_end()
+        self._renewed = time.monotonic()
+        until = self.lease_end()
         for table in ("signups", "messages"):
             self.db.execute(f"UPDATE {table} SET claimed_until = ? WHERE claimed_by = ?",
                             (until, self.owner))
@@ -510,16 +520,17 @@ class Outbox:
         claimed are skipped."""
         now = now or utcnow()
         stamp = iso(now)
+        self._renewed = time.monotonic()
         rows = self.db.execute(
             f"""UPDATE messages SET claimed_by = ?, claimed_until = ?
                 WHERE id IN (SELECT id FROM messages
                     WHERE (status = 'sending'
                            OR (status = 'pending'
                                AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?)))
-                      AND {self._claimable()}
+                      AND {self.claimable()}
                     ORDER BY id{_limit(limit)}{self.db.skip_locked})
                 RETURNING {_MESSAGE_COLUMNS}""",
-            (self.owner, self._lease_end(now), bool(ignore_backoff), stamp, stamp),
+            (self.owner, self.lease_end(now), bool(ignore_backoff), stamp, stamp),
         ).fetchall()
         return sorted((_message(r) for r in rows), key=lambda m: m.id)
 
@@ -542,7 +553,7 @@ class Outbox:
         self.db.execute(
             """UPDATE messages SET status = 'sending', attempts = attempts + 1,
                       claimed_by = ?, claimed_until = ? WHERE id = ?""",
-            (self.owner, self._lease_end(), id),
+            (self.owner, self.lease_end(), id),
         )
 
     @_results

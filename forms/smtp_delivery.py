@@ -236,6 +236,7 @@ def deliver_messages(
                 outbox.mark_message_failed(msg.id, f"cannot compose: {exc}")
                 report.failed += 1
                 continue
+            outbox.keep_claims()
             outbox.mark_sending(msg.id)
             try:
                 reply = _send_one(smtp, settings, mail)

@@ -221,3 +221,20 @@ def test_sqlite_spelling_runs_on_postgres_through_the_shim(url):
         (None, None))] == ["kept@example.com"]
     assert db.execute("SELECT count(*) FROM signups WHERE name LIKE '%?'").fetchone()[0] == 1
     box.close()
+
+
+def test_a_long_batch_keeps_its_claims(url):
+    """A run renews its lease while it works through what it claimed, so a slow batch
+    is not taken over (and sent twice) by another worker."""
+    import time
+
+    slow, other = Outbox(url, lease=2), Outbox(url, lease=2)
+    fill(slow, 3)
+    claimed = slow.claim_due_messages()
+    time.sleep(0.8)
+    slow.keep_claims()  # what deliver_messages calls before each message
+    past_first_lease = utcnow() + timedelta(seconds=1.5)
+    assert other.claim_due_messages(now=past_first_lease) == []
+    assert len(other.claim_due_messages(now=utcnow() + timedelta(seconds=3))) == len(claimed)
+    slow.close()
+    other.close()
