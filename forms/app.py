@@ -16,14 +16,15 @@ Mount strips the mount path) and run its lifespan (it starts the worker):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import MultiPartParser
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -66,6 +67,7 @@ class FormsService:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._limiter: RateLimiter | SharedRateLimiter | None = None
+        self._threads: ThreadPoolExecutor | None = None
         self._outbox: Outbox | None = None
         self.worker: Worker | None = None
         self.comments = None  # forms.comments.moderation.Comments, made on first use
@@ -95,12 +97,19 @@ class FormsService:
         return self._limiter
 
     async def call(self, fn, *args):
-        """fn(*args) on the event loop (SQLite, a local file) or in a thread (PostgreSQL)."""
+        """fn(*args) on the event loop (SQLite, a local file) or in one of as many threads
+        as the instance has database connections (PostgreSQL)."""
         if self.shared:
-            return await run_in_threadpool(fn, *args)
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self.settings.db_pool_size,
+                                                   thread_name_prefix="forms-db")
+            return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
         return fn(*args)
 
     def close(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
         if self._outbox is not None:
             self._outbox.close()
             self._outbox = None
