@@ -30,6 +30,7 @@ forms.db.Dialects.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -161,6 +162,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
     ),
 ]
 
+# The tables whose rows delivery runs claim (migration 4).
+CLAIMED_TABLES = ("signups", "messages", "mails")
 # Seconds a claim is held before another worker may take it over (FORMS_CLAIM_LEASE).
 DEFAULT_LEASE = 300.0
 
@@ -230,16 +233,8 @@ def _results(method):
     """A delivery result: if the database is away, kept in memory and recorded later."""
 
     def record(self, *args, **kwargs):
-        if self.unrecorded:  # keep the order: earlier results first
-            self.unrecorded.append((method.__name__, args, kwargs))
-            return None
-        try:
-            return method(self, *args, **kwargs)
-        except DB_ERRORS as exc:
-            log.warning("outbox unreachable, %s kept in memory until it is back: %s: %s",
-                        method.__name__, type(exc).__name__, exc)
-            self.unrecorded.append((method.__name__, args, kwargs))
-            return None
+        outbox = getattr(self, "outbox", self)  # an Outbox, or a queue kept in one (MailQueue)
+        return outbox.keep_result(method.__name__, functools.partial(method, self, *args, **kwargs))
 
     record.__name__ = method.__name__
     record.__doc__ = method.__doc__
@@ -298,13 +293,26 @@ class Outbox:
     def lease_end(self, now: datetime | None = None) -> str:
         return iso((now or utcnow()) + timedelta(seconds=self.lease))
 
+    def keep_result(self, name: str, write):
+        """write() now, or, if the database is away, keep it for flush_unrecorded()."""
+        if self.unrecorded:  # keep the order: earlier results first
+            self.unrecorded.append((name, write))
+            return None
+        try:
+            return write()
+        except DB_ERRORS as exc:
+            log.warning("outbox unreachable, %s kept in memory until it is back: %s: %s",
+                        name, type(exc).__name__, exc)
+            self.unrecorded.append((name, write))
+            return None
+
     def flush_unrecorded(self) -> int:
         """Record the results kept in memory while the database was away; returns how many.
         Raises (and keeps the rest) if it is still away."""
         done = 0
         while self.unrecorded:
-            name, args, kwargs = self.unrecorded[0]
-            getattr(type(self), name).__wrapped__(self, *args, **kwargs)
+            _, write = self.unrecorded[0]
+            write()
             self.unrecorded.pop(0)
             done += 1
         if done:
@@ -394,7 +402,7 @@ class Outbox:
         """Drop this process's claims left by an earlier run that stopped half-way (an
         error, not a death): they are due again now, not after the lease. Called at the
         start of a run, after flush_unrecorded(), so nothing delivered is released."""
-        for table in ("signups", "messages"):
+        for table in CLAIMED_TABLES:
             self.db.execute(f"UPDATE {table} SET claimed_by = NULL, claimed_until = NULL "
                             "WHERE claimed_by = ?", (self.owner,))
 
@@ -409,7 +417,7 @@ class Outbox:
         """Push this process's claims' lease forward (a long run calls it between rounds)."""
         self._renewed = time.monotonic()
         until = self.lease_end()
-        for table in ("signups", "messages"):
+        for table in CLAIMED_TABLES:
             self.db.execute(f"UPDATE {table} SET claimed_until = ? WHERE claimed_by = ?",
                             (until, self.owner))
 

@@ -291,13 +291,14 @@ def compose_queued(settings: Settings, item: QueuedMail) -> EmailMessage:
 
 def deliver_mails(settings: Settings, queue: MailQueue, *, dry_run: bool = False,
                   ignore_backoff: bool = False) -> MessageReport:
-    """Send every due queued mail once. Call with the delivery lock held."""
+    """Send every due queued mail once that this run could claim (forms.mail_queue).
+    On SQLite, call with the delivery lock held."""
     report = MessageReport()
+    if dry_run:  # read only: a dry run claims nothing
+        report.pending = len(queue.due(ignore_backoff=ignore_backoff))
+        return report
     due = queue.claim_due(ignore_backoff=ignore_backoff)
     if not due:
-        return report
-    if dry_run:
-        report.pending = len(due)
         return report
     try:
         smtp = _connect(settings)
