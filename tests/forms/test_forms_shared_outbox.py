@@ -238,3 +238,39 @@ def test_a_long_batch_keeps_its_claims(url):
     assert len(other.claim_due_messages(now=utcnow() + timedelta(seconds=3))) == len(claimed)
     slow.close()
     other.close()
+
+
+def test_copy_from_sqlite_keeps_comment_ids_and_refuses_to_overwrite(url, tmp_path):
+    from forms.comments.store import CommentStore
+    from forms.copy_outbox import copy_from_sqlite
+    from forms.mail_queue import MailQueue
+
+    old = Outbox(tmp_path / "old.sqlite3")
+    store = CommentStore(old)
+    first = store.add(post="/p/", parent_id=None, name="Ada", email="ada@example.com", body="One",
+                      body_html="<p>One</p>", avatar="", ip="", status="approved", notify=False)
+    store.add(post="/p/", parent_id=first, name="Bo", email="bo@example.com", body="Two",
+              body_html="<p>Two</p>", avatar="", ip="", status="pending", notify=False)
+    store.use_token("nonce-1", "approve", first)
+    MailQueue(old).add("comment-moderator", "mod@example.org", "New comment", "text\n",
+                       comment_id=first)
+    old.close()
+    new = Outbox(url)
+    for _ in range(2):  # a rerun copies nothing twice
+        copy_from_sqlite(tmp_path / "old.sqlite3", new)
+    moved = CommentStore(new)
+    assert [(c.id, c.parent_id) for c in moved.list(None)] == [(first, None), (first + 1, first)]
+    assert moved.use_token("nonce-1", "approve", first) is False
+    assert len(MailQueue(new).rows()) == 1
+    later = moved.add(post="/p/", parent_id=None, name="Cy", email="cy@example.com", body="Three",
+                      body_html="<p>Three</p>", avatar="", ip="", status="pending", notify=False)
+    assert later == first + 2  # numbering continues after the copied ids
+    other = Outbox(tmp_path / "other.sqlite3")  # a different outbox whose ids collide
+    CommentStore(other).add(post="/q/", parent_id=None, name="Di", email="di@example.com",
+                            body="Else", body_html="<p>Else</p>", avatar="", ip="",
+                            status="approved", notify=False)
+    other.close()
+    with pytest.raises(ValueError, match="is another comment"):
+        copy_from_sqlite(tmp_path / "other.sqlite3", new)
+    assert len(moved.list(None)) == 3
+    new.close()
