@@ -67,6 +67,7 @@ class MailQueue:
         its lease has run out); mails another live run has claimed are skipped."""
         now = now or utcnow()
         stamp = iso(now)
+        self.outbox.renew_claims()  # and the clock of keep_claims() starts now
         rows = self._conn().execute(
             f"""UPDATE mails SET claimed_by = ?, claimed_until = ?
                 WHERE id IN (SELECT id FROM mails

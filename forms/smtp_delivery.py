@@ -318,6 +318,7 @@ def deliver_mails(settings: Settings, queue: MailQueue, *, dry_run: bool = False
                 queue.mark_failed(item.id, f"cannot compose: {exc}")
                 report.failed += 1
                 continue
+            queue.outbox.keep_claims()
             queue.mark_sending(item.id)
             try:
                 reply = _send_one(smtp, settings, mail, settings.mail_from, item.recipient)
