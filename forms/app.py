@@ -16,10 +16,11 @@ Mount strips the mount path) and run its lifespan (it starts the worker):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
-import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -30,9 +31,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .comments.endpoints import routes as comment_routes
+from .db import DB_ERRORS
 from .outbox import Outbox
 from .queues import backlog, duration
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, SharedRateLimiter
 from .settings import Settings
 from .validation import (
     ERRORS,
@@ -64,7 +66,8 @@ class FormsService:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.limiter = RateLimiter(settings.rate_limit)
+        self._limiter: RateLimiter | SharedRateLimiter | None = None
+        self._threads: ThreadPoolExecutor | None = None
         self._outbox: Outbox | None = None
         self.worker: Worker | None = None
         self.comments = None  # forms.comments.moderation.Comments, made on first use
@@ -76,13 +79,44 @@ class FormsService:
     def outbox(self) -> Outbox:
         # Opened on first use (not only in lifespan) so a mounted app works too.
         if self._outbox is None:
-            self._outbox = Outbox(self.settings.db_path)
+            self._outbox = Outbox.from_settings(self.settings)
         return self._outbox
 
+    @property
+    def shared(self) -> bool:
+        """PostgreSQL: the outbox is across the network, shared by every instance, so
+        its calls run in worker threads (never blocking the event loop) and the rate
+        limit is counted there too."""
+        return bool(self.settings.db_url)
+
+    @property
+    def limiter(self) -> RateLimiter | SharedRateLimiter:
+        if self._limiter is None:
+            self._limiter = (SharedRateLimiter(self.outbox.db, self.settings.rate_limit)
+                             if self.shared else RateLimiter(self.settings.rate_limit))
+        return self._limiter
+
+    async def call(self, fn, *args):
+        """fn(*args) on the event loop (SQLite, a local file) or in one of as many threads
+        as the instance has database connections (PostgreSQL)."""
+        if self.shared:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self.settings.db_pool_size,
+                                                   thread_name_prefix="forms-db")
+            return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+        return fn(*args)
+
     def close(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
         if self._outbox is not None:
             self._outbox.close()
             self._outbox = None
+
+    @property
+    def outbox_kind(self) -> str:
+        return "postgresql" if self.shared else "sqlite"
 
     def wake_worker(self) -> None:
         if self.worker is not None:
@@ -221,22 +255,23 @@ async def handle(request: Request, form: str, accept, thanks) -> Response:
         if not service.origin_allowed(request):
             raise Rejected(403, "origin", "origin-not-allowed")
         ip = service.client_ip(request)
-        wait = service.limiter.hit(ip)
+        wait = await service.call(service.limiter.hit, ip) if service.settings.rate_limit else 0
         if wait:
             raise Rejected(429, "form", "rate-limited", {"Retry-After": str(int(wait))})
         fields = await service.read_fields(request)
         if is_bot(fields):
             # Looks exactly like success, stores nothing.
             return success_response(service, request, form, thanks(service.settings))
-        accept(service, fields, ip)
+        await service.call(accept, service, fields, ip)
     except Rejected as r:
         return error_response(service, request, form, r.status, {r.field: r.code}, r.headers)
     except ValidationError as e:
         status = 400 if "bad-request" in e.errors.values() else 422
         return error_response(service, request, form, status, e.errors)
-    except sqlite3.Error as exc:
+    except DB_ERRORS as exc:
         # Not stored, and the visitor is told so: nothing is silently lost.
-        log.error("outbox write failed: %s: %s", type(exc).__name__, exc)
+        log.error("outbox write failed: %s: %s", type(exc).__name__,
+                  service.settings.redact(str(exc)))
         return error_response(service, request, form, 503, {"form": "server-error"},
                               {"Retry-After": "60"})
     service.wake_worker()
@@ -303,14 +338,17 @@ async def health(request: Request) -> Response:
     (for uptime monitors), with the backlog and, when unhealthy, the reason in words."""
     service: FormsService = request.app.state.forms
     try:
-        state = backlog(service.outbox)
-        counts = service.outbox.counts()
-    except sqlite3.Error as exc:
-        log.error("health: outbox unreadable: %s: %s", type(exc).__name__, exc)
-        return JSONResponse({"ok": False, "reason": "the outbox cannot be read"}, status_code=503)
+        state, counts = await service.call(_health_read, service.outbox)
+    except DB_ERRORS as exc:
+        log.error("health: outbox unreadable: %s: %s", type(exc).__name__,
+                  service.settings.redact(str(exc)))
+        return JSONResponse({"ok": False, "database": service.outbox_kind,
+                             "reason": "the outbox database cannot be reached"},
+                            status_code=503, headers={"Retry-After": "10",
+                                                      "Cache-Control": "no-store"})
     limit = service.settings.health_max_age
-    body = {"ok": True, "outbox": counts, "backlog": state.as_dict(),
-            "max_age_seconds": limit}
+    body = {"ok": True, "database": service.outbox_kind, "outbox": counts,
+            "backlog": state.as_dict(), "max_age_seconds": limit}
     age = state.oldest_age
     if age is not None and age > limit:
         oldest = state.oldest
@@ -323,6 +361,10 @@ async def health(request: Request) -> Response:
         )
         return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _health_read(outbox: Outbox):
+    return backlog(outbox), outbox.counts()
 
 
 def create_app(settings: Settings | None = None, *, prefix: str = "/api") -> Starlette:

@@ -6,10 +6,17 @@ run_delivery(); the worker waits out each item's backoff, a person's
 `make sync` passes ignore_backoff=True and tries everything pending now.
 Every report ends with the outbox's backlog (forms.queues): every item not yet
 delivered, deferred and failed ones included, the oldest one's age and the
-next retry time, so no summary can say "OK" over a stranded item. Runs never overlap, even across processes: a run holds an
+next retry time, so no summary can say "OK" over a stranded item.
+
+On SQLite, runs never overlap, even across processes: a run holds an
 exclusive lock on the file `<FORMS_DB>.lock` (flock, released by the kernel if
 the process dies), which is also what lets a run safely retry a message left
-in 'sending' by a killed run.
+in 'sending' by a killed run. On PostgreSQL, runs on any number of hosts go on
+side by side: each claims its items (forms.outbox: SKIP LOCKED and a lease),
+so no item is taken by two live runs.
+
+Each run first records the results an earlier run could not write because the
+database was away (Outbox.flush_unrecorded), before it claims anything.
 """
 
 from __future__ import annotations
@@ -90,7 +97,11 @@ class DeliveryReport:
 
 @contextlib.contextmanager
 def delivery_lock(outbox: Outbox, wait: float = 0.0) -> Iterator[bool]:
-    """Yields True with the lock held, or False if another run kept it for `wait` seconds."""
+    """Yields True with the lock held, or False if another run kept it for `wait` seconds.
+    On PostgreSQL always True at once: claims keep concurrent runs apart."""
+    if outbox.path is None:
+        yield True
+        return
     path = outbox.path.with_name(outbox.path.name + ".lock")
     with open(path, "a+b") as handle:
         deadline = time.monotonic() + wait
@@ -120,6 +131,8 @@ def run_delivery(
             report.backlog = backlog(outbox)
             return report
         if not dry_run:
+            outbox.flush_unrecorded()  # raises while the database is still away: nothing claimed
+            outbox.release_claims()
             # An erased person's rows brought back by a restored backup never leave.
             from .erasure import scrub_outbox
 

@@ -2,7 +2,8 @@
 
 `make person ARGS="erase EMAIL"` records HMAC-SHA256(salt, address) and the
 time here, in its own SQLite file (FORMS_ERASURE_LEDGER, default
-erasures.sqlite3 beside the outbox), never the address itself. When an old
+erasures.sqlite3 beside the outbox) or its own PostgreSQL database
+(FORMS_ERASURE_LEDGER=postgresql://..., for several hosts), never the address itself. When an old
 outbox backup is restored, its rows for that person come back; then
 
 * every delivery run drops undelivered rows of erased addresses before it
@@ -27,6 +28,7 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+from .db import is_postgres_url, open_db
 from .outbox import Outbox, iso, utcnow
 
 SCHEMA = (
@@ -40,17 +42,27 @@ SCHEMA = (
 
 
 class Ledger:
-    def __init__(self, path: Path, salt: str = ""):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
-        self.conn.execute("PRAGMA busy_timeout = 10000")
-        for statement in SCHEMA:
-            self.conn.execute(statement)
+    """A SQLite file, or (FORMS_ERASURE_LEDGER=postgresql://...) a PostgreSQL database
+    that is not the outbox's, so several hosts share it and restoring the outbox's
+    backup does not roll it back."""
+
+    def __init__(self, path: Path | str, salt: str = ""):
+        if is_postgres_url(path):
+            self.path = None
+            self.conn = open_db(path)
+            self.conn.migrate([SCHEMA])
+        else:
+            self.path = Path(path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            self.conn.execute("PRAGMA busy_timeout = 10000")
+            for statement in SCHEMA:
+                self.conn.execute(statement)
         self.salt = salt or self._stored_salt()
 
     def _stored_salt(self) -> str:
-        self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(32),))
+        self.conn.execute("INSERT INTO meta VALUES ('salt', ?) ON CONFLICT (key) DO NOTHING",
+                          (secrets.token_hex(32),))
         return self.conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
 
     def close(self) -> None:
@@ -83,6 +95,8 @@ class Ledger:
 def open_ledger(settings, *, create: bool = False) -> Ledger | None:
     """The ledger, or None when there is none yet (and create is False)."""
     path = settings.ledger_path
+    if is_postgres_url(path):
+        return Ledger(path, settings.erasure_salt)
     if not create and not path.exists():
         return None
     return Ledger(path, settings.erasure_salt)

@@ -515,7 +515,10 @@ def sync_signups(
     config = MailchimpConfig.from_settings(settings)
     policy = retry or RetryPolicy()
     now = now or datetime.now(timezone.utc)
-    signups = outbox.pending_signups(now=now, ignore_backoff=ignore_backoff)
+    if dry_run or not hasattr(outbox, "claim_signups"):
+        signups = outbox.pending_signups(now=now, ignore_backoff=ignore_backoff)
+    else:  # claimed: a worker or `make sync` elsewhere skips these until we are done
+        signups = outbox.claim_signups(now=now, ignore_backoff=ignore_backoff)
     report.signups = len(signups)
     members = _members_from(signups)
 
@@ -559,7 +562,9 @@ def sync_signups(
     run = _Run(outbox, own_client, config, policy, report, progress, now)
     run.total = len(members) + sum(len(m.tags) for m in members)
     try:
-        for round_members in _chunks(members, max(BATCH_LIMIT, round_size)):
+        for number, round_members in enumerate(_chunks(members, max(BATCH_LIMIT, round_size))):
+            if number and hasattr(outbox, "renew_claims"):
+                outbox.renew_claims()
             run.run_round(round_members)
     except _Fatal as exc:
         report.error = str(exc)

@@ -1,29 +1,49 @@
-"""The outbox: every accepted submission, durably stored in SQLite until delivered.
+"""The outbox: every accepted submission, durably stored until delivered, in SQLite or PostgreSQL.
 
-The file is opened in WAL mode with synchronous=NORMAL, so a committed row
-survives a killed process (only an OS crash/power loss can drop the last few
-commits). Each thread gets its own connection; the web app uses one connection
-on its event-loop thread, the delivery worker another in its thread.
+FORMS_DB is a file path (SQLite, the default: WAL mode with synchronous=NORMAL,
+so a committed row survives a killed process) or a postgresql:// URL (several
+service instances and workers on one database). forms.db hides the difference;
+every query here is written once.
 
 Timestamps are ISO-8601 UTC strings with microseconds
 ("2026-01-31T12:00:00.000000+00:00"), so they sort and compare as text.
 
-Adding a schema migration: append a new tuple of SQL statements to MIGRATIONS.
-Never edit or reorder an existing step. On open, steps whose index is >=
-PRAGMA user_version are applied in order, each in one transaction that also
-bumps user_version, so every database ends at version len(MIGRATIONS).
+Claims. A delivery run claims the items it will send (claimed_by = this
+process's owner id, claimed_until = now + the lease), with SELECT ... FOR
+UPDATE SKIP LOCKED on PostgreSQL, so concurrent runs on several hosts take
+disjoint items; a claim left by a crashed worker is taken over once its lease
+has run out. (On SQLite a run also holds the file lock of forms.delivery, so a
+claim left behind is always a dead run's.)
+
+Results that cannot be recorded. If the database goes away after a delivery
+succeeded, its result (mark_delivered, mark_signups_synced, ...) is kept in
+memory (`unrecorded`) and written by flush_unrecorded() at the start of the
+next run, before anything is claimed, so the item is not sent again.
+
+Adding a schema migration: append a new tuple of statements to MIGRATIONS.
+Never edit or reorder an existing step. On open, the steps not yet applied run
+in order, each in one transaction that also records its number (SQLite: PRAGMA
+user_version; PostgreSQL: the schema_migrations table), so every database ends
+at version len(MIGRATIONS). A statement that must differ per backend is a
+forms.db.Dialects.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
-import sqlite3
-import threading
+import socket
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Union
+
+from .db import DB_ERRORS, Dialects, open_db
+
+log = logging.getLogger("forms.outbox")
 
 MIGRATIONS: list[tuple[str, ...]] = [
     # 1: signups and contact messages
@@ -121,7 +141,36 @@ MIGRATIONS: list[tuple[str, ...]] = [
         )""",
         "CREATE INDEX mails_due ON mails (status, next_attempt_at)",
     ),
+    # 4: claims, so several workers share one outbox (see the module docstring)
+    (
+        "ALTER TABLE signups ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE signups ADD COLUMN claimed_until TEXT",
+        "ALTER TABLE messages ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE messages ADD COLUMN claimed_until TEXT",
+        "ALTER TABLE mails ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE mails ADD COLUMN claimed_until TEXT",
+    ),
+    # 5: the shared rate limit's counters (forms.ratelimit); unlogged on PostgreSQL:
+    # counters lost in a server crash cost nothing, and no WAL is written per request
+    (
+        Dialects(
+            sqlite="""CREATE TABLE rate_hits (key TEXT NOT NULL, win INTEGER NOT NULL,
+                          hits INTEGER NOT NULL, PRIMARY KEY (key, win))""",
+            postgresql="""CREATE UNLOGGED TABLE rate_hits (key TEXT COLLATE "C" NOT NULL,
+                          win BIGINT NOT NULL, hits INTEGER NOT NULL, PRIMARY KEY (key, win))""",
+        ),
+    ),
 ]
+
+# The tables whose rows delivery runs claim (migration 4).
+CLAIMED_TABLES = ("signups", "messages", "mails")
+# Seconds a claim is held before another worker may take it over (FORMS_CLAIM_LEASE).
+DEFAULT_LEASE = 300.0
+
+
+def owner_id() -> str:
+    """Who holds a claim: host, process and a random part (a restarted pid is someone else)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 SIGNUP_STATUSES = ("pending", "synced", "failed")
 MESSAGE_STATUSES = ("pending", "sending", "delivered", "failed")
@@ -176,65 +225,99 @@ _MESSAGE_COLUMNS = (
 )
 
 
-class Outbox:
-    """The SQLite outbox. Thread-safe by giving each thread its own connection."""
+def _limit(limit: int | None) -> str:
+    return "" if limit is None else f" LIMIT {int(limit)}"
 
-    def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
-        self._migrate(self._conn())
+
+def _results(method):
+    """A delivery result: if the database is away, kept in memory and recorded later."""
+
+    def record(self, *args, **kwargs):
+        outbox = getattr(self, "outbox", self)  # an Outbox, or a queue kept in one (MailQueue)
+        return outbox.keep_result(method.__name__, functools.partial(method, self, *args, **kwargs))
+
+    record.__name__ = method.__name__
+    record.__doc__ = method.__doc__
+    record.__wrapped__ = method
+    return record
+
+
+class Outbox:
+    """The outbox on SQLite or PostgreSQL (see forms.db). Thread-safe."""
+
+    def __init__(self, target: str | os.PathLike, *, pool_size: int = 10, timeout: float = 3.0,
+                 lease: float = DEFAULT_LEASE, owner: str | None = None) -> None:
+        self.db = open_db(target if isinstance(target, str) and "://" in target else Path(target),
+                          pool_size=pool_size, timeout=timeout)
+        self.path = self.db.path  # None on PostgreSQL
+        self.target = target if self.path is None else self.path  # what FORMS_DB names
+        self.lease = lease
+        self.owner = owner or owner_id()
+        self.unrecorded: list[tuple[str, tuple, dict]] = []
+        self._renewed = time.monotonic()  # when this process's claims' lease was last pushed
+        # an upsert may run twice: retried on a fresh connection if one breaks under it
+        self._idempotent = {"idempotent": True} if self.db.kind == "postgresql" else {}
+        try:
+            self.db.migrate(MIGRATIONS)
+        except BaseException:
+            self.db.close()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings) -> "Outbox":
+        return cls(settings.db, pool_size=settings.db_pool_size, timeout=settings.db_timeout,
+                   lease=settings.claim_lease)
 
     # -- connections and schema ---------------------------------------------
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # isolation_level=None: autocommit; multi-statement work uses BEGIN IMMEDIATE.
-            # check_same_thread=False only so close() may close every thread's connection.
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, timeout=10.0, check_same_thread=False
-            )
-            conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
+    def _conn(self):
+        """The database, for stores that keep their SQL elsewhere (forms.queues, forms.person):
+        db.execute(sql, params) with `?` placeholders on either backend."""
+        return self.db
 
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        if conn.execute("PRAGMA user_version").fetchone()[0] >= len(MIGRATIONS):
-            return
-        conn.execute("BEGIN IMMEDIATE")  # another process may be migrating too
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in statements:
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    @property
+    def kind(self) -> str:
+        return self.db.kind
 
     @property
     def schema_version(self) -> int:
-        return self._conn().execute("PRAGMA user_version").fetchone()[0]
+        return self.db.schema_version
 
     def close(self) -> None:
-        with self._all_lock:
-            conns, self._all = self._all, []
-        for conn in conns:
-            try:
-                conn.close()
-            except sqlite3.Error:
-                pass
-        self._local = threading.local()
+        self.db.close()
+
+    def ping(self) -> None:
+        """Raises one of forms.db.DB_ERRORS if the database cannot be reached."""
+        self.db.execute("SELECT 1").fetchone()
+
+    def lease_end(self, now: datetime | None = None) -> str:
+        return iso((now or utcnow()) + timedelta(seconds=self.lease))
+
+    def keep_result(self, name: str, write):
+        """write() now, or, if the database is away, keep it for flush_unrecorded()."""
+        if self.unrecorded:  # keep the order: earlier results first
+            self.unrecorded.append((name, write))
+            return None
+        try:
+            return write()
+        except DB_ERRORS as exc:
+            log.warning("outbox unreachable, %s kept in memory until it is back: %s: %s",
+                        name, type(exc).__name__, exc)
+            self.unrecorded.append((name, write))
+            return None
+
+    def flush_unrecorded(self) -> int:
+        """Record the results kept in memory while the database was away; returns how many.
+        Raises (and keeps the rest) if it is still away."""
+        done = 0
+        while self.unrecorded:
+            _, write = self.unrecorded[0]
+            write()
+            self.unrecorded.pop(0)
+            done += 1
+        if done:
+            log.info("outbox is back: recorded %d delivery result(s) kept in memory", done)
+        return done
 
     # -- signups ------------------------------------------------------------
 
@@ -254,15 +337,16 @@ class Outbox:
         (with its wording) -- a later box without a checkbox is not a withdrawal.
         """
         now = iso(utcnow())
-        self._conn().execute(
+        self.db.execute(
             """INSERT INTO signups
                    (email, name, consent, consent_text, source, ip, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (email) DO UPDATE SET
-                   name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,
-                   consent_text = CASE WHEN excluded.consent THEN excluded.consent_text
-                                       ELSE consent_text END,
-                   consent = max(consent, excluded.consent),
+                   name = CASE WHEN excluded.name != '' THEN excluded.name ELSE signups.name END,
+                   consent_text = CASE WHEN excluded.consent != 0 THEN excluded.consent_text
+                                       ELSE signups.consent_text END,
+                   consent = CASE WHEN excluded.consent > signups.consent THEN excluded.consent
+                                  ELSE signups.consent END,
                    source = excluded.source,
                    ip = excluded.ip,
                    updated_at = excluded.updated_at,
@@ -271,67 +355,119 @@ class Outbox:
                    last_error = NULL,
                    next_attempt_at = NULL""",
             (email, name, int(bool(consent)), consent_text, source, ip, now, now),
+            **self._idempotent,
         )
 
     def pending_signups(
         self, limit: int | None = None, now: datetime | None = None, *, ignore_backoff: bool = False
     ) -> list[Signup]:
         """Signups waiting for sync whose retry time (if any) has come, oldest first.
-        ignore_backoff: every pending signup, retry time or not (a person's `make sync`)."""
-        rows = self._conn().execute(
+        ignore_backoff: every pending signup, retry time or not (a person's `make sync`).
+        Reads only; a delivery run uses claim_signups()."""
+        rows = self.db.execute(
             f"""SELECT {_SIGNUP_COLUMNS} FROM signups
                 WHERE status = 'pending' AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?)
-                ORDER BY id LIMIT ?""",
-            (int(ignore_backoff), iso(now or utcnow()), -1 if limit is None else limit),
+                ORDER BY id{_limit(limit)}""",
+            (bool(ignore_backoff), iso(now or utcnow())),
         ).fetchall()
-        return [
-            Signup(id, email, name, bool(consent), source, ip, created, updated, attempts)
-            for id, email, name, consent, source, ip, created, updated, attempts in rows
-        ]
+        return [_signup(r) for r in rows]
 
+    def claim_signups(
+        self, limit: int | None = None, now: datetime | None = None, *, ignore_backoff: bool = False
+    ) -> list[Signup]:
+        """Like pending_signups(), but claims them for this process for the lease; signups
+        another live run has claimed are skipped (SKIP LOCKED, then the lease)."""
+        now = now or utcnow()
+        stamp = iso(now)
+        rows = self.db.execute(
+            f"""UPDATE signups SET claimed_by = ?, claimed_until = ?
+                WHERE id IN (SELECT id FROM signups
+                    WHERE status = 'pending'
+                      AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?)
+                      AND {self.claimable()}
+                    ORDER BY id{_limit(limit)}{self.db.skip_locked})
+                RETURNING {_SIGNUP_COLUMNS}""",
+            (self.owner, self.lease_end(now), bool(ignore_backoff), stamp, stamp),
+        ).fetchall()
+        return sorted((_signup(r) for r in rows), key=lambda s: s.id)
+
+    def claimable(self) -> str:
+        """SQL: no live claim by another process. On SQLite the delivery file lock
+        already proves that every other claim is a dead run's."""
+        if self.db.kind == "sqlite":
+            return "(? IS NOT NULL)"  # always true; keeps the parameters aligned
+        return "(claimed_until IS NULL OR claimed_until <= ?)"
+
+    def release_claims(self) -> None:
+        """Drop this process's claims left by an earlier run that stopped half-way (an
+        error, not a death): they are due again now, not after the lease. Called at the
+        start of a run, after flush_unrecorded(), so nothing delivered is released."""
+        for table in CLAIMED_TABLES:
+            self.db.execute(f"UPDATE {table} SET claimed_by = NULL, claimed_until = NULL "
+                            "WHERE claimed_by = ?", (self.owner,))
+
+    def keep_claims(self) -> None:
+        """Called before each item a run sends: renews this process's claims once a third
+        of the lease has passed since the last renewal, so a long batch keeps what it
+        claimed and no other worker takes over items still waiting in it."""
+        if time.monotonic() - self._renewed >= self.lease / 3:
+            self.renew_claims()
+
+    def renew_claims(self) -> None:
+        """Push this process's claims' lease forward (a long run calls it between rounds)."""
+        self._renewed = time.monotonic()
+        until = self.lease_end()
+        for table in CLAIMED_TABLES:
+            self.db.execute(f"UPDATE {table} SET claimed_until = ? WHERE claimed_by = ?",
+                            (until, self.owner))
+
+    @_results
     def mark_signups_synced(self, ids: Iterable[SignupRef]) -> int:
         """Mark signups synced; returns how many rows changed.
 
         Pass Signup objects (or (id, updated_at) pairs) as read from
         pending_signups(): a row re-submitted since then keeps 'pending', so
         its newer data is synced on the next run. Bare ids mark unconditionally.
+        Either way this process's claim on them ends.
         """
         now = iso(utcnow())
         changed = 0
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for ref in ids:
+        with self.db.transaction():
+            for ref in list(ids):
                 if isinstance(ref, Signup):
                     key, updated_at = ref.id, ref.updated_at
                 elif isinstance(ref, tuple):
                     key, updated_at = ref
                 else:
                     key, updated_at = int(ref), None
-                changed += conn.execute(
+                changed += self.db.execute(
                     """UPDATE signups SET status = 'synced', synced_at = ?, last_error = NULL,
-                              next_attempt_at = NULL
-                       WHERE id = ? AND status = 'pending' AND (? IS NULL OR updated_at = ?)""",
+                              next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+                       WHERE id = ? AND status = 'pending'
+                         AND (CAST(? AS TEXT) IS NULL OR updated_at = ?)""",
                     (now, key, updated_at, updated_at),
                 ).rowcount
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+                self.db.execute(
+                    "UPDATE signups SET claimed_by = NULL, claimed_until = NULL "
+                    "WHERE id = ? AND claimed_by = ?", (key, self.owner))
         return changed
 
+    @_results
     def mark_signup_failed(self, id: int, reason: str) -> None:
         """A permanent failure (e.g. the audience rejects the address): not retried."""
-        self._conn().execute(
+        self.db.execute(
             """UPDATE signups SET status = 'failed', attempts = attempts + 1, last_error = ?,
-                      next_attempt_at = NULL WHERE id = ?""",
+                      next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+               WHERE id = ?""",
             (reason, id),
         )
 
+    @_results
     def defer_signup(self, id: int, error: str, retry_at: datetime) -> None:
         """A transient failure: count the attempt, stay pending until retry_at."""
-        self._conn().execute(
-            """UPDATE signups SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+        self.db.execute(
+            """UPDATE signups SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                      claimed_by = NULL, claimed_until = NULL
                WHERE id = ? AND status = 'pending'""",
             (error, iso(retry_at), id),
         )
@@ -355,13 +491,12 @@ class Outbox:
     ) -> int:
         """Store a contact message; its Message-ID is fixed now, once, for every resend."""
         message_id = f"<{uuid.uuid4().hex}@{message_id_domain}>"
-        cursor = self._conn().execute(
+        return self.db.execute(
             """INSERT INTO messages
                    (name, email, message, subscribe, source, ip, created_at, message_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
             (name, email, message, int(bool(subscribe)), source, ip, iso(utcnow()), message_id),
-        )
-        return cursor.lastrowid
+        ).fetchone()[0]
 
     def add_contact(
         self,
@@ -376,63 +511,79 @@ class Outbox:
         message_id_domain: str = "forms.invalid",
     ) -> int:
         """A contact message and, if asked, its signup -- in one transaction."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.db.transaction():
             message_pk = self.add_message(
                 name, email, message, subscribe, source, ip, message_id_domain=message_id_domain
             )
             if subscribe:
                 self.add_signup(email, name, True, consent_text, source, ip)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return message_pk
 
     def claim_due_messages(
         self, limit: int | None = None, now: datetime | None = None, *, ignore_backoff: bool = False
     ) -> list[Message]:
-        """Messages to send now: pending ones whose retry time has come (all pending
-        ones with ignore_backoff), plus any left in 'sending' by a run that was killed.
+        """Claims the messages to send now: pending ones whose retry time has come (all
+        pending ones with ignore_backoff), plus any left in 'sending' by a run that died
+        (on PostgreSQL once its lease has run out). Messages another live run has
+        claimed are skipped."""
+        now = now or utcnow()
+        stamp = iso(now)
+        self._renewed = time.monotonic()
+        rows = self.db.execute(
+            f"""UPDATE messages SET claimed_by = ?, claimed_until = ?
+                WHERE id IN (SELECT id FROM messages
+                    WHERE (status = 'sending'
+                           OR (status = 'pending'
+                               AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?)))
+                      AND {self.claimable()}
+                    ORDER BY id{_limit(limit)}{self.db.skip_locked})
+                RETURNING {_MESSAGE_COLUMNS}""",
+            (self.owner, self.lease_end(now), bool(ignore_backoff), stamp, stamp),
+        ).fetchall()
+        return sorted((_message(r) for r in rows), key=lambda m: m.id)
 
-        Only call this while holding the delivery lock (forms.delivery), which
-        guarantees no other live run owns a 'sending' row.
-        """
-        rows = self._conn().execute(
+    def due_messages(self, now: datetime | None = None, *, ignore_backoff: bool = False
+                     ) -> list[Message]:
+        """What claim_due_messages() would take, read only (a dry run)."""
+        rows = self.db.execute(
             f"""SELECT {_MESSAGE_COLUMNS} FROM messages
                 WHERE status = 'sending'
                    OR (status = 'pending'
                        AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?))
-                ORDER BY id LIMIT ?""",
-            (int(ignore_backoff), iso(now or utcnow()), -1 if limit is None else limit),
+                ORDER BY id""",
+            (bool(ignore_backoff), iso(now or utcnow())),
         ).fetchall()
-        return [
-            Message(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], r[10])
-            for r in rows
-        ]
+        return [_message(r) for r in rows]
 
     def mark_sending(self, id: int) -> None:
-        """Committed right before the SMTP transaction: from here a crash may duplicate, never lose."""
-        self._conn().execute(
-            "UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (id,)
+        """Committed right before the SMTP transaction: from here a crash may duplicate,
+        never lose. Renews this process's claim for the lease."""
+        self.db.execute(
+            """UPDATE messages SET status = 'sending', attempts = attempts + 1,
+                      claimed_by = ?, claimed_until = ? WHERE id = ?""",
+            (self.owner, self.lease_end(), id),
         )
 
+    @_results
     def mark_delivered(self, id: int, smtp_reply: str = "") -> None:
-        self._conn().execute(
+        self.db.execute(
             """UPDATE messages SET status = 'delivered', delivered_at = ?, smtp_reply = ?,
-                      last_error = NULL, next_attempt_at = NULL WHERE id = ?""",
+                      last_error = NULL, next_attempt_at = NULL,
+                      claimed_by = NULL, claimed_until = NULL WHERE id = ?""",
             (iso(utcnow()), smtp_reply, id),
         )
 
+    @_results
     def mark_message_failed(self, id: int, reason: str, smtp_reply: str = "") -> None:
         """A permanent failure (5xx): kept with the server's reply, not retried."""
-        self._conn().execute(
+        self.db.execute(
             """UPDATE messages SET status = 'failed', last_error = ?, smtp_reply = ?,
-                      next_attempt_at = NULL WHERE id = ?""",
+                      next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+               WHERE id = ?""",
             (reason, smtp_reply, id),
         )
 
+    @_results
     def defer_message(
         self, id: int, error: str, retry_at: datetime, *, count_attempt: bool = False
     ) -> None:
@@ -441,23 +592,24 @@ class Outbox:
         mark_sending() already counted the attempt; pass count_attempt=True for
         a try that failed before it (e.g. the SMTP server was unreachable).
         """
-        self._conn().execute(
+        self.db.execute(
             """UPDATE messages SET status = 'pending', last_error = ?, next_attempt_at = ?,
-                      attempts = attempts + ? WHERE id = ?""",
+                      attempts = attempts + ?, claimed_by = NULL, claimed_until = NULL
+               WHERE id = ?""",
             (error, iso(retry_at), int(count_attempt), id),
         )
 
     def retry_failed_messages(self) -> int:
         """Put every failed message back in the queue (after fixing, say, a
         refused sender address); returns how many."""
-        return self._conn().execute(
+        return self.db.execute(
             """UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
                WHERE status = 'failed'"""
         ).rowcount
 
     def delete_delivered_older_than(self, cutoff: datetime) -> int:
         """Retention: drop delivered messages delivered before cutoff; returns the count."""
-        return self._conn().execute(
+        return self.db.execute(
             "DELETE FROM messages WHERE status = 'delivered' AND delivered_at < ?",
             (iso(cutoff),),
         ).rowcount
@@ -475,20 +627,28 @@ class Outbox:
         result.update({f"messages_{s}": 0 for s in MESSAGE_STATUSES})
         result.update({f"mails_{s}": 0 for s in MAIL_STATUSES})
         result.update({f"comments_{s}": 0 for s in COMMENT_STATUSES})
-        conn = self._conn()
         for table in ("signups", "messages", "mails", "comments"):
-            for status, n in conn.execute(
+            for status, n in self.db.execute(
                 f"SELECT status, count(*) FROM {table} GROUP BY status"
             ):
                 result[f"{table}_{status}"] = n
         return result
 
     def _row(self, sql: str, params: tuple) -> dict | None:
-        cursor = self._conn().execute(sql, params)
+        cursor = self.db.execute(sql, params)
         row = cursor.fetchone()
         if row is None:
             return None
         return {d[0]: v for d, v in zip(cursor.description, row)}
+
+
+def _signup(r) -> Signup:
+    id, email, name, consent, source, ip, created, updated, attempts = r
+    return Signup(id, email, name, bool(consent), source, ip, created, updated, attempts)
+
+
+def _message(r) -> Message:
+    return Message(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], r[10])
 
 
 if __name__ == "__main__":  # `python -m forms.outbox ...` is `make outbox`

@@ -4,6 +4,8 @@
     python -m forms.outbox_cli requeue QUEUE ID      one item back to 'waiting', fresh retries
     python -m forms.outbox_cli requeue --all [--queue NAME]
     python -m forms.outbox_cli purge                 delete delivered items past their retention
+    python -m forms.outbox_cli copy-from-sqlite FILE  copy a SQLite outbox into FORMS_DB (PostgreSQL);
+                                                     rerunning it copies nothing twice
 
 `list` shows every undelivered item (waiting, sending, deferred, failed) with
 its age, attempts, next attempt and the reason of its last failure; --all
@@ -17,6 +19,7 @@ import argparse
 import json
 import sys
 
+from .db import DB_ERRORS
 from .outbox import Outbox, utcnow
 from .queues import QUEUES, backlog, duration, items, purge_delivered, requeue, short_time
 from .settings import Settings
@@ -36,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("id", nargs="?", type=int)
     again.add_argument("--all", action="store_true", dest="every")
     sub.add_parser("purge", help="delete delivered items past retention")
+    copy = sub.add_parser("copy-from-sqlite", help="copy a SQLite outbox into the PostgreSQL one")
+    copy.add_argument("file", help="the SQLite outbox file (read only)")
     args = parser.parse_args(argv)
 
     try:
@@ -43,8 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"make outbox: configuration error: {exc}", file=sys.stderr)
         return 2
-    outbox = Outbox(settings.db_path)
     try:
+        outbox = Outbox.from_settings(settings)
+    except DB_ERRORS as exc:
+        print(f"make outbox: the outbox database cannot be reached: "
+              f"{settings.redact(str(exc)).strip()}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "copy-from-sqlite":
+            return _copy(outbox, args.file)
         if args.command == "requeue":
             if args.every == (args.id is not None):
                 parser.error("requeue takes QUEUE ID, or --all [QUEUE]")
@@ -60,6 +72,21 @@ def main(argv: list[str] | None = None) -> int:
         return _list(outbox, include_delivered=args.all, queue_name=args.queue, as_json=args.json)
     finally:
         outbox.close()
+
+
+def _copy(outbox: Outbox, file: str) -> int:
+    from pathlib import Path
+
+    from .copy_outbox import copy_from_sqlite
+
+    try:
+        results = copy_from_sqlite(Path(file), outbox)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"make outbox: {exc}", file=sys.stderr)
+        return 2
+    for r in results:
+        print(f"{r.table}: {r.read} read, {r.copied} copied, {r.skipped} already there")
+    return 0
 
 
 def _list(outbox: Outbox, *, include_delivered: bool, queue_name: str | None, as_json: bool) -> int:

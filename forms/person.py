@@ -80,7 +80,7 @@ def _rows(ctx: Context, table: str, email: str) -> list[dict]:
 def _deleter(table: str, since: str) -> Callable[..., int]:
     def erase(ctx: Context, email: str, before: str | None = None) -> int:
         return ctx.outbox._conn().execute(
-            f"DELETE FROM {table} WHERE email = ? AND (? IS NULL OR {since} <= ?)",
+            f"DELETE FROM {table} WHERE email = ? AND (CAST(? AS TEXT) IS NULL OR {since} <= ?)",
             (email, before, before)).rowcount
     return erase
 
@@ -180,7 +180,7 @@ def export(ctx: Context, email: str) -> Outcome:
 def erase(ctx: Context, email: str) -> Outcome:
     """Every store forgets the address; the ledger remembers its salted hash."""
     out = Outcome()
-    ctx.outbox._conn().execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten
+    _secure_delete(ctx.outbox)
     for store in STORES:
         try:
             out.data[store.name] = store.erase(ctx, email)
@@ -202,7 +202,7 @@ def scrub(ctx: Context) -> dict[str, int]:
     ledger = open_ledger(ctx.settings)
     if ledger is None:
         return removed
-    ctx.outbox._conn().execute("PRAGMA secure_delete = ON")
+    _secure_delete(ctx.outbox)
     try:
         for store in STORES:
             if store.addresses is None:
@@ -223,8 +223,18 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) else int(bool(value))
 
 
+def _secure_delete(outbox: Outbox) -> None:
+    """SQLite overwrites deleted rows (PostgreSQL: see _forget_on_disk)."""
+    if outbox.kind == "sqlite":
+        outbox._conn().execute("PRAGMA secure_delete = ON")
+
+
 def _forget_on_disk(outbox: Outbox) -> None:
-    """Deleted rows can linger in free pages and the WAL: overwrite and truncate them."""
+    """Deleted rows can linger in free pages and the WAL: overwrite and truncate them.
+    On PostgreSQL the deleted row versions stay until autovacuum reclaims them (and in
+    the managed service's backups until those expire): nothing to do from here."""
+    if outbox.kind == "postgresql":
+        return
     conn = outbox._conn()
     try:
         conn.execute("VACUUM")
@@ -255,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         if errors:
             print(f"make person: {args.email!r} is not an email address", file=sys.stderr)
             return 2
-    ctx = Context(settings, Outbox(settings.db_path))
+    ctx = Context(settings, Outbox.from_settings(settings))
     try:
         if args.command == "export":
             out = export(ctx, email)

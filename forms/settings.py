@@ -61,6 +61,10 @@ class Settings:
     """All knobs of the forms service. Secrets carry repr=False."""
 
     db_path: Path = PROJECT_ROOT / "var" / "forms.sqlite3"
+    db_url: str = field(default="", repr=False)  # FORMS_DB=postgresql://...; carries a password
+    db_pool_size: int = 10  # PostgreSQL connections per process (FORMS_DB_POOL)
+    db_timeout: float = 3.0  # seconds a request waits for a database connection (FORMS_DB_TIMEOUT)
+    claim_lease: float = 300.0  # seconds before a dead worker's claims are taken over
     port: int = 8001
     rate_limit: int = 10  # requests per minute per client IP; 0 = off
     allowed_origins: tuple[str, ...] = ()
@@ -74,7 +78,9 @@ class Settings:
     contact_retention_days: int = 30  # the privacy page promises 30 days; 0 keeps them
     subscribe_consent_required: bool = True
     health_max_age: float = 3600.0  # /api/health is 503 once the oldest undelivered item is older
-    erasure_ledger: Path | None = None  # None: erasures.sqlite3 beside the outbox
+    erasure_ledger: Path | str | None = field(default=None, repr=False)  # None: erasures.sqlite3
+    # beside the outbox (the SQLite default path when the outbox is PostgreSQL); a str: a
+    # postgresql:// URL
     erasure_salt: str = field(default="", repr=False)
 
     mailchimp_api_key: str = field(default="", repr=False)
@@ -114,19 +120,26 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         env = environ
         db = _str(env, "FORMS_DB")
-        db_path = Path(db) if db else cls.db_path
+        db_url = db if db.startswith(("postgresql://", "postgres://")) else ""
+        db_path = Path(db) if db and not db_url else cls.db_path
         if not db_path.is_absolute():
             db_path = PROJECT_ROOT / db_path
         smtp_port = _int(env, "SMTP_PORT", 587)
         ledger = _str(env, "FORMS_ERASURE_LEDGER")
         ledger_path = Path(ledger) if ledger else None
-        if ledger_path is not None and not ledger_path.is_absolute():
+        if ledger.startswith(("postgresql://", "postgres://")):
+            ledger_path = ledger  # type: ignore[assignment]  # a database, not a file
+        if isinstance(ledger_path, Path) and not ledger_path.is_absolute():
             ledger_path = PROJECT_ROOT / ledger_path
         origins = tuple(
             o.strip().rstrip("/") for o in _str(env, "FORMS_ALLOWED_ORIGINS").split(",") if o.strip()
         )
         return cls(
             db_path=db_path,
+            db_url=db_url,
+            db_pool_size=max(1, _int(env, "FORMS_DB_POOL", 10)),
+            db_timeout=max(0.5, _float(env, "FORMS_DB_TIMEOUT", 3.0)),
+            claim_lease=max(5.0, _float(env, "FORMS_CLAIM_LEASE", 300.0)),
             port=_int(env, "FORMS_PORT", 8001),
             rate_limit=max(0, _int(env, "FORMS_RATE_LIMIT", 10)),
             allowed_origins=origins,
@@ -177,15 +190,27 @@ class Settings:
 
     def redact(self, text: str) -> str:
         """`text` with every secret value replaced, for logs and error reports."""
+        from urllib.parse import urlsplit
+
+        passwords = [urlsplit(u).password or "" for u in (self.db_url, self.erasure_ledger)
+                     if isinstance(u, str) and u]
         for secret in (self.mailchimp_api_key, self.smtp_password, self.erasure_salt, self.secret,
-                       self.comments_rebuild_hook, self.comments_akismet_key):
+                       self.comments_rebuild_hook, self.comments_akismet_key, *passwords):
             if secret:
                 text = text.replace(secret, "***")
         return text
 
     @property
-    def ledger_path(self) -> Path:
-        """The erasure ledger (forms.erasure): FORMS_ERASURE_LEDGER, or beside the outbox."""
+    def db(self) -> str | Path:
+        """What the outbox opens: the PostgreSQL URL, else the SQLite file."""
+        return self.db_url or self.db_path
+
+    @property
+    def ledger_path(self) -> Path | str:
+        """The erasure ledger (forms.erasure): FORMS_ERASURE_LEDGER (a file or a PostgreSQL
+        URL), or beside the outbox."""
+        if isinstance(self.erasure_ledger, str):
+            return self.erasure_ledger
         return Path(self.erasure_ledger or self.db_path.with_name("erasures.sqlite3"))
 
     @property

@@ -206,14 +206,14 @@ def deliver_messages(
     settings: Settings, outbox: Outbox, *, dry_run: bool = False, now: datetime | None = None,
     ignore_backoff: bool = False,
 ) -> MessageReport:
-    """Send every due contact message once (every pending one with ignore_backoff).
-    Call with the delivery lock held."""
+    """Send every due contact message once (every pending one with ignore_backoff) that
+    this run could claim (forms.outbox). On SQLite, call with the delivery lock held."""
     report = MessageReport()
+    if dry_run:  # read only: a dry run claims nothing
+        report.pending = len(outbox.due_messages(now=now, ignore_backoff=ignore_backoff))
+        return report
     due = outbox.claim_due_messages(now=now, ignore_backoff=ignore_backoff)
     if not due:
-        return report
-    if dry_run:
-        report.pending = len(due)
         return report
 
     try:
@@ -236,6 +236,7 @@ def deliver_messages(
                 outbox.mark_message_failed(msg.id, f"cannot compose: {exc}")
                 report.failed += 1
                 continue
+            outbox.keep_claims()
             outbox.mark_sending(msg.id)
             try:
                 reply = _send_one(smtp, settings, mail)
@@ -290,13 +291,14 @@ def compose_queued(settings: Settings, item: QueuedMail) -> EmailMessage:
 
 def deliver_mails(settings: Settings, queue: MailQueue, *, dry_run: bool = False,
                   ignore_backoff: bool = False) -> MessageReport:
-    """Send every due queued mail once. Call with the delivery lock held."""
+    """Send every due queued mail once that this run could claim (forms.mail_queue).
+    On SQLite, call with the delivery lock held."""
     report = MessageReport()
+    if dry_run:  # read only: a dry run claims nothing
+        report.pending = len(queue.due(ignore_backoff=ignore_backoff))
+        return report
     due = queue.claim_due(ignore_backoff=ignore_backoff)
     if not due:
-        return report
-    if dry_run:
-        report.pending = len(due)
         return report
     try:
         smtp = _connect(settings)
@@ -316,6 +318,7 @@ def deliver_mails(settings: Settings, queue: MailQueue, *, dry_run: bool = False
                 queue.mark_failed(item.id, f"cannot compose: {exc}")
                 report.failed += 1
                 continue
+            queue.outbox.keep_claims()
             queue.mark_sending(item.id)
             try:
                 reply = _send_one(smtp, settings, mail, settings.mail_from, item.recipient)

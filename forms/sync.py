@@ -23,6 +23,7 @@ import sys
 
 from tqdm import tqdm
 
+from .db import DB_ERRORS
 from .delivery import run_delivery
 from .mail_queue import MailQueue
 from .outbox import Outbox
@@ -47,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"forms.sync: configuration error: {exc}", file=sys.stderr)
         return 2
-    outbox = Outbox(settings.db_path)
+    try:
+        outbox = Outbox.from_settings(settings)
+    except DB_ERRORS as exc:
+        print(f"forms.sync: the outbox database cannot be reached: "
+              f"{settings.redact(str(exc)).strip()}", file=sys.stderr)
+        return 1
     try:
         if args.retry_failed and not args.dry_run:
             print(f"requeued {outbox.retry_failed_messages()} failed message(s)")
@@ -71,7 +77,7 @@ def _show_what_would_be_sent(settings: Settings, outbox: Outbox) -> None:
     print(f"would send {len(signups)} signup(s) to {where}:")
     for signup in signups:
         print(f"  {signup.email}  FNAME={signup.name!r}  tag=source:{signup.source}")
-    messages = outbox.claim_due_messages(ignore_backoff=True)
+    messages = outbox.due_messages(ignore_backoff=True)
     print(f"would email {len(messages)} contact message(s) to {settings.contact_to or '(CONTACT_TO not set)'}:")
     for message in messages:
         print(f"  from {message.name} <{message.email}>, {len(message.message)} characters")

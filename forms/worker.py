@@ -3,7 +3,8 @@
 It waits out each item's backoff (with jitter), unlike a person's `make sync`.
 Its log line is the delivery summary, backlog included; it is written after a
 run that did something, when the backlog changes, and at least every
-LOG_EVERY seconds while anything is undelivered.
+LOG_EVERY seconds while anything is undelivered. While it holds delivery
+results the database could not take (it went away), it retries every second.
 """
 
 from __future__ import annotations
@@ -58,8 +59,11 @@ class Worker:
         while not self._stopping:
             started = loop.time()
             await asyncio.to_thread(self._run_once)
+            # Results held in memory while the database was away: try again soon.
+            interval = min(1.0, self.settings.worker_interval) if self.outbox.unrecorded \
+                else self.settings.worker_interval
             try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.worker_interval)
+                await asyncio.wait_for(self._wake.wait(), interval)
             except asyncio.TimeoutError:
                 pass
             if not self._stopping:

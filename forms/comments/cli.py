@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"make comments: configuration error: {exc}", file=sys.stderr)
         return 2
-    outbox = Outbox(settings.db_path)
+    outbox = Outbox.from_settings(settings)
     try:
         comments = Comments(settings, outbox)
         comments.hook_in_background = False

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import sqlite3
 from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..db import DB_ERRORS
 from ..validation import ValidationError, is_bot
 from . import akismet
 from .moderation import LABELS, Comments
@@ -115,7 +115,7 @@ async def post_comment(request: Request) -> Response:
     except ValidationError as e:
         status = 400 if "bad-request" in e.errors.values() else 422
         return error_response(service, request, "comment", status, e.errors)
-    except sqlite3.Error as exc:
+    except DB_ERRORS as exc:
         log.error("outbox write failed: %s: %s", type(exc).__name__, exc)
         return error_response(service, request, "comment", 503, {"form": "server-error"},
                               {"Retry-After": "60"})
@@ -199,7 +199,7 @@ async def action_post(request: Request) -> Response:
         outcome = comments.apply_token(token, _title_of(request))
     except BadToken as exc:
         return _page("This link does not work", f"<p>{html.escape(exc.reason)}</p>", 410)
-    except sqlite3.Error as exc:
+    except DB_ERRORS as exc:
         log.error("outbox write failed: %s: %s", type(exc).__name__, exc)
         return _page("Please try again", "<p>Something went wrong on our side. Try again in a minute.</p>", 503)
     request.app.state.forms.wake_worker()

@@ -76,12 +76,12 @@ class CommentStore:
             f"""INSERT INTO comments (post, parent_id, name, email, url, body, body_html,
                        body_hash, avatar, ip, status, notify, origin, import_ref, created_at,
                        moderated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
             (post, parent_id, name, email, url, body, body_html,
              body_hash(hash_source if hash_source is not None else body), avatar,
              truncate_ip(ip), status, "requested" if notify else "off", origin, import_ref,
              created_at or now, None if status == "pending" else now),
-        ).lastrowid
+        ).fetchone()[0]
 
     def set_status(self, id: int, status: str, *, only_from: str | None = None) -> bool:
         """Moderate; with only_from, only a comment currently in that status changes."""
@@ -106,13 +106,12 @@ class CommentStore:
 
     def use_token(self, nonce: str, action: str, comment_id: int) -> bool:
         """Record a single-use link as used; False if it was used before."""
-        try:
-            self._conn().execute(
-                "INSERT INTO comment_tokens (nonce, action, comment_id, used_at) VALUES (?, ?, ?, ?)",
-                (nonce, action, comment_id, iso(utcnow())))
-        except sqlite3.IntegrityError:
-            return False
-        return True
+        # ON CONFLICT, not a caught IntegrityError: on PostgreSQL an error would end the
+        # caller's transaction
+        return self._conn().execute(
+            "INSERT INTO comment_tokens (nonce, action, comment_id, used_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (nonce) DO NOTHING",
+            (nonce, action, comment_id, iso(utcnow()))).rowcount == 1
 
     def drop_ips_before(self, cutoff: datetime) -> int:
         return self._conn().execute(

@@ -16,12 +16,18 @@ def run_publish_sync(environ=os.environ):
     from forms.settings import Settings
 
     settings = Settings.from_env(environ)
-    if not os.path.exists(settings.db_path):
+    if not settings.db_url and not os.path.exists(settings.db_path):
         log.info("Newsletter sync skipped: no outbox at %s on this host.", settings.db_path)
         return None
+    from forms.db import DB_ERRORS
     from forms.queues import backlog
 
-    outbox = Outbox(settings.db_path)
+    try:
+        outbox = Outbox.from_settings(settings)  # the file, or the PostgreSQL outbox
+    except DB_ERRORS as exc:
+        print(f"Newsletter sync skipped: the outbox database cannot be reached "
+              f"({settings.redact(str(exc)).strip()}); the worker and `make sync` will send.")
+        return None
     try:
         report = sync_signups(outbox, settings)
         state = backlog(outbox)

@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.site.conftest import ROOT
 from tests.support.browser import launch, serve_directory
+from tests.support.postgres import outbox_target, postgres  # noqa: F401  (fixtures)
 from tests.support.servers import (Client, FormsServer, RecordingHandler, base_env, free_port, rows,
                                    smtp_env, smtp_server)
 

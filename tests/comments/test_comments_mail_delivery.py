@@ -11,7 +11,7 @@ import pytest
 from forms.mail_queue import MailQueue
 from forms.outbox import Outbox
 from tests.site.conftest import ROOT
-from tests.support.servers import RecordingHandler, base_env, smtp_env, smtp_server
+from tests.support.servers import RecordingHandler, base_env, execute, smtp_env, smtp_server
 
 
 @pytest.fixture
@@ -28,9 +28,9 @@ def sync(db, controller, *args):
                           capture_output=True, text=True)
 
 
-def test_make_sync_sends_comment_mails_once(smtp, tmp_path):
+def test_make_sync_sends_comment_mails_once(smtp, outbox_target):
     handler, controller = smtp
-    db = tmp_path / "forms.sqlite3"
+    db = outbox_target
     outbox = Outbox(db)
     queue = MailQueue(outbox, "example.org")
     queue.add("comment-reply", "ada@example.com", "Grace replied", "Hello Ada\n",
@@ -49,9 +49,9 @@ def test_make_sync_sends_comment_mails_once(smtp, tmp_path):
     assert mail["From"] == "Test Blog <comments@example.org>" and mail["Subject"] == "Grace replied"
 
 
-def test_refused_and_deferred_comment_mails(smtp, tmp_path):
+def test_refused_and_deferred_comment_mails(smtp, outbox_target):
     handler, controller = smtp
-    db = tmp_path / "forms.sqlite3"
+    db = outbox_target
     outbox = Outbox(db)
     MailQueue(outbox).add("comment-moderator", "mod@example.org", "New comment", "text\n")
     outbox.close()
@@ -60,9 +60,7 @@ def test_refused_and_deferred_comment_mails(smtp, tmp_path):
     assert deferred.returncode == 1 and "mails sent=0 failed=0 deferred=1" in deferred.stdout
     handler.reply = "554 5.7.1 no"
     # Deferred items wait for their retry time; make it now.
-    import sqlite3
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE mails SET next_attempt_at = NULL")
+    execute(db, "UPDATE mails SET next_attempt_at = NULL")
     failed = sync(db, controller)
     assert failed.returncode == 1 and "failed=1" in failed.stdout
     handler.reply = None

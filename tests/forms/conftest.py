@@ -9,6 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.support.postgres import outbox_target, postgres  # noqa: E402,F401  (fixtures)
 from tests.support.servers import Client, FormsServer, base_env  # noqa: E402
 
 

@@ -31,8 +31,8 @@ def test_worker_syncs_a_signup_without_manual_sync(start_server, fake_mailchimp)
     assert fake_mailchimp.api_key not in server.log()
 
 
-def test_make_sync_syncs_signups_and_reports_failures(tmp_path, fake_mailchimp):  # noqa: F811
-    db = tmp_path / "f.sqlite3"
+def test_make_sync_syncs_signups_and_reports_failures(outbox_target, fake_mailchimp):  # noqa: F811
+    db = outbox_target
     box = Outbox(db)
     box.add_signup("one@example.com", "One", True, "Email me", "/a/", "192.0.2.1")
     box.add_signup("two@example.com", "", True, "Email me", "/b/", "192.0.2.2")
@@ -84,8 +84,8 @@ def run_on_a_terminal(args, env, timeout=60):
     return process.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
 
 
-def test_make_sync_draws_a_progress_bar_on_a_terminal(tmp_path, fake_mailchimp):  # noqa: F811
-    db = tmp_path / "f.sqlite3"
+def test_make_sync_draws_a_progress_bar_on_a_terminal(outbox_target, fake_mailchimp):  # noqa: F811
+    db = outbox_target
     box = Outbox(db)
     for n in range(30):
         box.add_signup(f"reader{n}@example.com", "", True, "Email me", "/p/", "192.0.2.9")
@@ -96,8 +96,8 @@ def test_make_sync_draws_a_progress_bar_on_a_terminal(tmp_path, fake_mailchimp):
     assert "signups sent=30" in screen
 
 
-def test_dry_run_lists_what_would_be_sent_and_sends_nothing(tmp_path, fake_mailchimp):  # noqa: F811
-    db = tmp_path / "f.sqlite3"
+def test_dry_run_lists_what_would_be_sent_and_sends_nothing(outbox_target, fake_mailchimp):  # noqa: F811
+    db = outbox_target
     box = Outbox(db)
     box.add_signup("dry@example.com", "Dry", True, "Email me", "/d/", "192.0.2.4")
     box.close()

@@ -4,13 +4,12 @@ summary shows, and /api/health's verdict, on a real outbox file."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
 
 from forms.outbox import Outbox, iso, utcnow
-from tests.support.servers import PROJECT_ROOT, base_env, rows
+from tests.support.servers import PROJECT_ROOT, base_env, execute, rows
 
 
 def run(db, *args: str, module: str = "forms.outbox_cli", **env: str) -> subprocess.CompletedProcess:
@@ -19,10 +18,7 @@ def run(db, *args: str, module: str = "forms.outbox_cli", **env: str) -> subproc
 
 
 def age(db, table: str, pk: int, column: str, delta: timedelta) -> None:
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (iso(utcnow() - delta), pk))
-    conn.close()
+    execute(db, f"UPDATE {table} SET {column} = ? WHERE id = ?", (iso(utcnow() - delta), pk))
 
 
 def make_outbox(db) -> dict:
@@ -52,8 +48,8 @@ def make_outbox(db) -> dict:
     return ids
 
 
-def test_list_shows_every_undelivered_item_with_its_reason(tmp_path):
-    db = tmp_path / "o.sqlite3"
+def test_list_shows_every_undelivered_item_with_its_reason(outbox_target):
+    db = outbox_target
     make_outbox(db)
     result = run(db)
     assert result.returncode == 1  # deferred and failed items: not all is well
@@ -78,8 +74,8 @@ def test_list_shows_every_undelivered_item_with_its_reason(tmp_path):
         ("signups", "failed"), ("messages", "waiting"), ("messages", "deferred"), ("messages", "failed")}
 
 
-def test_requeue_one_then_all_and_purge(tmp_path):
-    db = tmp_path / "o.sqlite3"
+def test_requeue_one_then_all_and_purge(outbox_target):
+    db = outbox_target
     ids = make_outbox(db)
     one = run(db, "requeue", "messages", str(ids["failed"]))
     assert one.returncode == 0 and "requeued 1 item(s) (messages #" in one.stdout
@@ -101,8 +97,8 @@ def test_requeue_one_then_all_and_purge(tmp_path):
     assert "purged nothing" in kept.stdout
 
 
-def test_sync_without_a_server_configured_counts_waiting_items_but_exits_0(tmp_path):
-    db = tmp_path / "o.sqlite3"
+def test_sync_without_a_server_configured_counts_waiting_items_but_exits_0(outbox_target):
+    db = outbox_target
     box = Outbox(db)
     box.add_message("A", "a@example.com", "hi", False, "/", "192.0.2.1")
     box.close()
@@ -112,8 +108,8 @@ def test_sync_without_a_server_configured_counts_waiting_items_but_exits_0(tmp_p
     assert "| outbox: undelivered=1 (messages: waiting=1) oldest=" in result.stdout
 
 
-def test_health_is_503_with_a_reason_once_the_oldest_item_is_too_old(tmp_path, start_server):
-    db = tmp_path / "h.sqlite3"
+def test_health_is_503_with_a_reason_once_the_oldest_item_is_too_old(outbox_target, start_server):
+    db = outbox_target
     box = Outbox(db)
     pk = box.add_message("A", "a@example.com", "hi", False, "/", "192.0.2.1")
     box.close()

@@ -39,15 +39,15 @@ def smtp():
     controller.stop()
 
 
-def test_sync_with_nothing_configured_exits_0(tmp_path):
-    result = run_sync(base_env(tmp_path / "f.sqlite3"))
+def test_sync_with_nothing_configured_exits_0(outbox_target):
+    result = run_sync(base_env(outbox_target))
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "smtp not configured" in result.stdout
 
 
-def test_sync_delivers_and_exits_0(tmp_path, smtp):
+def test_sync_delivers_and_exits_0(outbox_target, smtp):
     handler, controller = smtp
-    db = tmp_path / "f.sqlite3"
+    db = outbox_target
     fill(db, 3)
     env = base_env(db, **smtp_env(controller))
     dry = run_sync(env, "--dry-run")
@@ -60,11 +60,11 @@ def test_sync_delivers_and_exits_0(tmp_path, smtp):
     assert again.returncode == 0 and "messages sent=0" in again.stdout and len(handler.messages) == 3
 
 
-def test_sync_exit_1_on_permanent_failure(tmp_path):
+def test_sync_exit_1_on_permanent_failure(outbox_target):
     handler = RecordingHandler(reply="550 5.1.1 No such mailbox")
     controller = smtp_server(handler)
     try:
-        db = tmp_path / "f.sqlite3"
+        db = outbox_target
         fill(db, 1)
         result = run_sync(base_env(db, **smtp_env(controller)))
         assert result.returncode == 1
@@ -82,8 +82,8 @@ def test_sync_exit_1_on_permanent_failure(tmp_path):
         controller.stop()
 
 
-def test_sync_exit_1_when_server_down_and_secrets_never_printed(tmp_path):
-    db = tmp_path / "f.sqlite3"
+def test_sync_exit_1_when_server_down_and_secrets_never_printed(outbox_target):
+    db = outbox_target
     fill(db, 2)
     env = base_env(db, SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()), SMTP_STARTTLS="0",
                    CONTACT_TO="team@example.org", SMTP_USERNAME="u", SMTP_PASSWORD="TopSecret-123",
@@ -97,19 +97,21 @@ def test_sync_exit_1_when_server_down_and_secrets_never_printed(tmp_path):
     assert row["status"] == "pending" and row["attempts"] == 1
 
 
-def test_sync_exit_2_on_bad_configuration(tmp_path):
-    result = run_sync(base_env(tmp_path / "f.sqlite3", SMTP_PORT="not-a-port"))
+def test_sync_exit_2_on_bad_configuration(outbox_target):
+    result = run_sync(base_env(outbox_target, SMTP_PORT="not-a-port"))
     assert result.returncode == 2 and "SMTP_PORT" in result.stderr
 
 
-def test_kill_mid_run_loses_nothing_and_resends_nothing_accepted(tmp_path):
-    db = tmp_path / "f.sqlite3"
+def test_kill_mid_run_loses_nothing_and_resends_nothing_accepted(outbox_target):
+    db = outbox_target
     ids = fill(db, 4)
+    # PostgreSQL: the killed run's claims are taken over once their lease has run out
+    lease = {"FORMS_CLAIM_LEASE": "5"} if isinstance(db, str) else {}
     blocking = RecordingHandler(block_on=2)  # accepts the 1st message, hangs on the 2nd
     controller = smtp_server(blocking)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "forms.sync"], cwd=PROJECT_ROOT,
-                                env=base_env(db, **smtp_env(controller, SMTP_TIMEOUT="30")),
+                                env=base_env(db, **smtp_env(controller, SMTP_TIMEOUT="30"), **lease),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert blocking.blocked.wait(15), "the sync never reached the 2nd message"
         proc.send_signal(signal.SIGKILL)
@@ -120,10 +122,14 @@ def test_kill_mid_run_loses_nothing_and_resends_nothing_accepted(tmp_path):
     assert state == {ids[0]: "delivered", ids[1]: "sending", ids[2]: "pending", ids[3]: "pending"}
     assert [m.data for m in blocking.messages if b"Note 0" in m.data]
 
+    if lease:
+        early = run_sync(base_env(db, **lease))  # within the lease: nothing is taken over
+        assert "messages sent=0" in early.stdout and "sending=1" in early.stdout, early.stdout
+        time.sleep(5.5)
     handler = RecordingHandler()
     controller = smtp_server(handler)
     try:
-        result = run_sync(base_env(db, **smtp_env(controller)))
+        result = run_sync(base_env(db, **smtp_env(controller), **lease))
     finally:
         controller.stop()
     assert result.returncode == 0, result.stdout + result.stderr
@@ -153,9 +159,9 @@ def test_worker_delivers_without_manual_sync(start_server, smtp):
     assert server.health()["outbox"]["messages_delivered"] == 1
 
 
-def test_worker_picks_up_leftovers_at_startup(tmp_path, start_server, smtp):
+def test_worker_picks_up_leftovers_at_startup(outbox_target, start_server, smtp):
     handler, controller = smtp
-    db = tmp_path / "left.sqlite3"
+    db = outbox_target
     fill(db, 2)
     server, _ = start_server(db=db, FORMS_WORKER="1", FORMS_WORKER_INTERVAL="60",
                              **smtp_env(controller))

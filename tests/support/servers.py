@@ -182,8 +182,10 @@ class Client:
         })
 
 
-def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
-    """Reads the outbox file directly, as a separate process would."""
+def rows(db: Path | str, sql: str, params: tuple = ()) -> list[dict]:
+    """Reads the outbox directly, as a separate process would (a file, or a PostgreSQL URL)."""
+    if isinstance(db, str) and db.startswith("postgresql://"):
+        return execute(db, sql, params)
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
@@ -191,6 +193,24 @@ def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
     finally:
         conn.close()
 
+def execute(db: Path | str, sql: str, params: tuple = ()) -> list[dict]:
+    """One statement on the outbox from outside the service (SQL with `?`), committed."""
+    if isinstance(db, str) and db.startswith("postgresql://"):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        from forms.db import to_psycopg
+
+        with psycopg.connect(db, row_factory=dict_row) as conn:
+            cur = conn.execute(to_psycopg(sql), params)
+            return cur.fetchall() if cur.description else []
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        with conn:
+            return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
 
 
 # -- SMTP ------------------------------------------------------------------

@@ -1,12 +1,19 @@
-"""Forms service throughput: sustained signups per second and latency.
+"""Forms service throughput: sustained signups per second and latency, on SQLite and PostgreSQL.
 
 Starts the real service (`python -m forms.serve`, uvicorn) on loopback with
-the rate limit and worker off and a fresh SQLite outbox, then drives
-POST /api/subscribe from an asyncio load generator over keep-alive
-connections, each signup a distinct address. Afterwards it checks that the
-outbox holds exactly the signups the service accepted.
+the rate limit and worker off, then drives POST /api/subscribe from an asyncio
+load generator over keep-alive connections, each signup a distinct address.
+Afterwards it checks that the outbox holds exactly the signups the service
+accepted. Cases, all in one run:
 
-    python -m tools.bench.forms_load [--seconds 10] [--connections 32]
+    sqlite     one instance, a fresh SQLite outbox
+    pg         one instance, a fresh database on a PostgreSQL server the bench starts
+               itself (tests/support/postgres.py; fsync and synchronous_commit on)
+    pg2        two instances on that database, the connections split between them
+
+    python -m tools.bench.forms_load [--seconds 10] [--connections 32] [--cases sqlite,pg,pg2]
+
+Without PostgreSQL installed, the pg cases are reported as not run.
 """
 
 import argparse
@@ -67,39 +74,112 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def start_servers(env, count):
+    servers = []
+    for _ in range(count):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "forms.serve", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        servers.append((port, proc))
+    for port, _ in servers:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+    return servers
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def drive_many(ports, seconds, connections):
+    counter, latencies, statuses = [0], [], {}
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    await asyncio.gather(*(client("127.0.0.1", ports[n % len(ports)], deadline, counter, latencies,
+                                  statuses, n) for n in range(connections)))
+    return counter[0], time.perf_counter() - started, latencies, statuses
+
+
+def run_case(label, target, instances, seconds, connections, count_stored):
+    env = {**os.environ, "FORMS_DB": str(target), "FORMS_RATE_LIMIT": "0", "FORMS_WORKER": "0"}
+    for key in ("MAILCHIMP_API_KEY", "SMTP_HOST"):
+        env.pop(key, None)
+    servers = start_servers(env, instances)
+    try:
+        accepted, elapsed, latencies, statuses = asyncio.run(
+            drive_many([p for p, _ in servers], seconds, connections))
+    finally:
+        for _, proc in servers:
+            proc.terminate()
+        for _, proc in servers:
+            proc.wait(timeout=10)
+    stored = count_stored()
+    rate = accepted / elapsed
+    p50, p99 = statistics.median(latencies) * 1000, percentile(latencies, 0.99) * 1000
+    print(f"| {label} | {rate:,.0f} | {p50:.1f} ms | {p99:.1f} ms | "
+          + ", ".join(f"{n:,} × {s}" for s, n in sorted(statuses.items()))
+          + f" | {'exactly' if stored == accepted else 'MISMATCH:'} {stored:,} of {accepted:,} |",
+          flush=True)
+    return stored == accepted
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--cases", default="sqlite,pg,pg2")
     args = parser.parse_args(argv)
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    print(f"{args.connections} keep-alive connections for {args.seconds:.0f} s per case, "
+          "rate limit and worker off\n")
+    print("| case | signups/s | p50 | p99 | responses | outbox afterwards |")
+    print("|---|---:|---:|---:|---|---|")
+    ok = True
     with tempfile.TemporaryDirectory(prefix="bench-forms-") as folder:
-        db = Path(folder) / "outbox.sqlite3"
-        port = 8791
-        env = {**os.environ, "FORMS_DB": str(db), "FORMS_RATE_LIMIT": "0", "FORMS_WORKER": "0"}
-        for key in ("MAILCHIMP_API_KEY", "SMTP_HOST"):
-            env.pop(key, None)
-        server = subprocess.Popen([sys.executable, "-m", "forms.serve", "--host", "127.0.0.1",
-                                   "--port", str(port)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            accepted, elapsed, latencies, statuses = asyncio.run(drive(port, args.seconds, args.connections))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-        with sqlite3.connect(db) as outbox:
-            stored = outbox.execute("select count(*) from signups").fetchone()[0]
-    print(f"Forms service: {accepted / elapsed:,.0f} signups/s over {elapsed:.1f} s with "
-          f"{args.connections} connections; latency p50 {statistics.median(latencies) * 1000:.1f} ms, "
-          f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms; responses {statuses}; "
-          f"outbox holds {stored:,} of {accepted:,} accepted "
-          f"({'exact' if stored == accepted else 'MISMATCH'})")
-    return 0 if stored == accepted else 1
+        if "sqlite" in cases:
+            db = Path(folder) / "outbox.sqlite3"
+
+            def count():
+                with sqlite3.connect(db) as outbox:
+                    return outbox.execute("select count(*) from signups").fetchone()[0]
+
+            ok &= run_case("one instance, SQLite", db, 1, args.seconds, args.connections, count)
+        pg_cases = [c for c in cases if c in ("pg", "pg2")]
+        if pg_cases:
+            sys.path.insert(0, str(ROOT))
+            from tests.support.postgres import PostgresServer, missing
+
+            reason = missing()
+            if reason:
+                print(f"| PostgreSQL cases | not run: {reason} | | | | |")
+                return 0 if ok else 1
+            import psycopg
+
+            server = PostgresServer(fsync=True).start()
+            try:
+                for case in pg_cases:
+                    url = server.create_database(f"bench_{case}")
+
+                    def count():
+                        with psycopg.connect(url) as conn:
+                            return conn.execute("select count(*) from signups").fetchone()[0]
+
+                    label = ("one instance, PostgreSQL" if case == "pg"
+                             else "two instances, PostgreSQL, load split")
+                    ok &= run_case(label, url, 1 if case == "pg" else 2, args.seconds,
+                                   args.connections, count)
+            finally:
+                server.stop()
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
