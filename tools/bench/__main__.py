@@ -7,6 +7,9 @@
                   posts (grows with the posts sharing tags, not 2^tags)
   build_speed     our build against vanilla Pelican, cold and warm, 1,000 and 5,000 posts,
                   and the preview's save-to-page time (targets: ratio <= 1.0, < 1 s)
+  build_lean      our site as it is against vanilla kept lean (notmyidea, Atom feeds only,
+                  pagination 10), cold and warm, with peak memory, median of 5 (issue 16:
+                  cold <= 0.8x, warm <= 0.5x, memory <= 2x)
   images          100 photo covers cold and warm against no photos; Lighthouse on the photo
                   article and the home page with ten photo covers (target: 100, <= 80 KB)
 
@@ -23,6 +26,7 @@ BENCHES = {
     "sync": ["-m", "tests.fake_mailchimp.bench_sync"],
     "related_posts": ["-m", "tools.bench.related_posts", "5000", "--no-build"],
     "build_speed": ["-m", "tools.bench.build_speed"],
+    "build_lean": ["-m", "tools.bench.build_speed", "--lean"],
     "images": ["-m", "tools.bench.images"],
 }
 

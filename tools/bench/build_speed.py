@@ -10,7 +10,16 @@ Both sides run with the content cache written, so the warm builds can use it.
 It also times the writer's loop: the live preview (`tools.serve`) running on
 the 1,000-post corpus, from saving a post to its rebuilt page on disk.
 
+--lean runs issue 16's comparison instead: vanilla kept lean (notmyidea,
+Atom feeds for all posts and per category, pagination 10, nothing else:
+vanilla_lean_settings.py) on the generated posts; our site as it is
+(pelicanconf.py, no overrides) on the same posts with the sample content
+kept beside them. Median of 5 interleaved runs by default, cold and warm
+(one post touched, content cache on), with each run's peak memory (the
+largest resident set in its process tree, see measure_run.py).
+
     python -m tools.bench.build_speed [--sizes 1000 5000] [--repeat 3]
+    python -m tools.bench.build_speed --lean [--sizes 1000 5000] [--repeat 5]
 """
 
 import argparse
@@ -40,6 +49,16 @@ def ours(content, output, cache):
 
 def vanilla(content, output, cache):
     return [PYTHON, "-m", "pelican", str(content), "-s", "tools/bench/vanilla_settings.py",
+            "-o", str(output), "-q", "--cache-path", str(cache), "-e", *CACHE_ON]
+
+
+def ours_as_is(content, output, cache):
+    return [PYTHON, "-m", "tools.build", "pelicanconf.py", "--content", str(content),
+            "--output", str(output), "-e", *CACHE_ON, f"CACHE_PATH={json.dumps(str(cache))}"]
+
+
+def vanilla_lean(content, output, cache):
+    return [PYTHON, "-m", "pelican", str(content), "-s", "tools/bench/vanilla_lean_settings.py",
             "-o", str(output), "-q", "--cache-path", str(cache), "-e", *CACHE_ON]
 
 
@@ -73,6 +92,63 @@ def measure(size, repeat, workdir):
             results[name]["warm"].append(timed(make(content, output, cache)))
     return {side: {kind: statistics.median(times) for kind, times in kinds.items()}
             for side, kinds in results.items()}
+
+
+def measured(command, cache):
+    """Seconds and peak MiB of one build, run under measure_run in its own process."""
+    env = {**os.environ, "SITEURL": "", "FORMS_URL": "http://127.0.0.1:8001",
+           "IMAGES_CACHE_PATH": str(cache / "images")}
+    result = subprocess.run([PYTHON, "-m", "tools.bench.measure_run", *command],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    figures = json.loads(result.stdout)
+    if result.returncode or figures["returncode"]:
+        raise SystemExit(f"build failed: {' '.join(command)}\n{figures['stderr']}{result.stderr[-1000:]}")
+    return figures["seconds"], figures["peak_mib"]
+
+
+def lean_content(size, workdir):
+    """The generated posts alone (vanilla) and with our sample content beside them (ours)."""
+    corpus = generate(size, workdir / f"corpus-{size}")
+    site = workdir / f"site-{size}"
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(ROOT / "content", site)
+    for post in (corpus / "posts").iterdir():
+        shutil.copy2(post, site / "posts" / post.name)
+    return corpus, site
+
+
+def measure_lean(size, repeat, workdir):
+    corpus, site = lean_content(size, workdir)
+    sides = {"vanilla": (vanilla_lean, corpus), "ours": (ours_as_is, site)}
+    results = {side: {kind: [] for kind in ("cold", "warm", "cold_mib", "warm_mib")} for side in sides}
+    for round_number in range(repeat):
+        for kind in ("cold", "warm"):
+            if kind == "warm":
+                for _, content in sides.values():
+                    edit_one_post(content, round_number)
+            for name, (make, content) in sides.items():
+                output, cache = workdir / f"out-{name}", workdir / f"cache-{name}"
+                if kind == "cold":
+                    shutil.rmtree(output, ignore_errors=True)
+                    shutil.rmtree(cache, ignore_errors=True)
+                seconds, peak = measured(make(content, output, cache), cache)
+                results[name][kind].append(seconds)
+                results[name][kind + "_mib"].append(peak)
+    return {side: {kind: statistics.median(values) for kind, values in kinds.items()}
+            for side, kinds in results.items()}
+
+
+def print_lean(sizes, repeat, workdir):
+    print(f"Lean comparison, median of {repeat} interleaved runs.\n")
+    print("| posts | build | ours (s) | lean vanilla (s) | ratio | ours peak (MiB) | vanilla peak (MiB) | memory ratio |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        figures = measure_lean(size, repeat, workdir)
+        mine, theirs = figures["ours"], figures["vanilla"]
+        for kind in ("cold", "warm"):
+            print(f"| {size:,} | {kind} | {mine[kind]:.2f} | {theirs[kind]:.2f} | {mine[kind] / theirs[kind]:.2f} "
+                  f"| {mine[kind + '_mib']:.0f} | {theirs[kind + '_mib']:.0f} "
+                  f"| {mine[kind + '_mib'] / theirs[kind + '_mib']:.2f} |", flush=True)
 
 
 def preview_edit_latency(workdir, repeat):
@@ -135,11 +211,16 @@ def _wait_generation(port, at_least, timeout):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=None, help="default 3, or 5 with --lean")
     parser.add_argument("--no-preview", action="store_true")
+    parser.add_argument("--lean", action="store_true", help="issue 16's lean-vanilla comparison")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-build-") as folder:
         workdir = Path(folder)
+        if args.lean:
+            print_lean(args.sizes, args.repeat or 5, workdir)
+            return
+        args.repeat = args.repeat or 3
         print("| posts | build | ours (s) | vanilla (s) | ratio |")
         print("|---:|---|---:|---:|---:|")
         for size in args.sizes:

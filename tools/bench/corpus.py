@@ -10,7 +10,10 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-CATEGORY_SET = ["Strategy", "Content", "Email", "Sales", "Operations"]
+# The sample posts' categories plus DEFAULT_CATEGORY: names the site's
+# category check accepts as they are (no near-duplicates, same spelling).
+CATEGORY_SET = ["Strategy", "Content", "Email", "Sales", "General"]
+SUMMARY_MAX = 150  # content_checks advises past META_DESCRIPTION_LENGTH (160)
 WORDS = ("audience message pipeline campaign customer pricing story signal budget "
          "funnel brief launch offer proof email reader trust handoff quarter goal "
          "metric team draft review channel partner lead rhythm habit value").split()
@@ -33,6 +36,16 @@ def sentence(rng, length=14):
     return " ".join(words) + "."
 
 
+def summary(rng):
+    """A plain sentence of at most SUMMARY_MAX characters, cut at a word."""
+    words = [rng.choice(WORDS) for _ in range(rng.randint(10, 22))]
+    words[0] = words[0].capitalize()
+    text = " ".join(words)
+    while len(text) + 1 > SUMMARY_MAX:
+        text = text.rsplit(" ", 1)[0]
+    return text + "."
+
+
 def paragraph(rng):
     return " ".join(sentence(rng, rng.randint(9, 18)) for _ in range(rng.randint(3, 5)))
 
@@ -46,7 +59,7 @@ def post(number, rng, start):
         f"Category: {CATEGORY_SET[number % 5]}",
         f"Tags: {', '.join(tags)}",
         "Authors: Dana Reyes",
-        f"Summary: {sentence(rng, 12)}",
+        f"Summary: {summary(rng)}",
         f"Slug: generated-post-{number}",
         "",
         paragraph(rng), "", paragraph(rng), "",
