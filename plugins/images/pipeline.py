@@ -13,6 +13,11 @@ from urllib.parse import unquote, urlsplit
 
 from pelican.generators import StaticGenerator
 
+try:  # plugins/ on the path, as Pelican's PLUGIN_PATHS has it
+    from parallel_writer.stale import prune
+except ImportError:  # imported as plugins.images
+    from plugins.parallel_writer.stale import prune
+
 from . import cache, cards, pool
 from .config import RASTER_SUFFIXES, read_config
 from .markup import rewrite_body
@@ -206,6 +211,8 @@ def run(generators):
         log.error("images: %s%s", error, f" (used by {', '.join(users)})" if users else "")
         return
     copied = build.copy_outputs()
+    # A retitled post's card, a dropped cover's variants: gone from a clean build, so gone here.
+    prune(settings, list(build.outputs), "written-images.json")
     build.digests.save()
     stats = {"sources": sum(1 for s in build.sources.values() if s), "outputs": len(build.outputs),
              "encoded": encoded, "reused": reused, "copied": copied,

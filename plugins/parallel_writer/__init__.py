@@ -19,6 +19,11 @@ a file whose location was already used). Rendering is deferred here, so
 posts and pages that hold an {attach} link are rendered as soon as their
 generator is done, before the static files.
 
+Pages and feeds an earlier build into the same output wrote and this one
+did not (a changed slug or date, a deleted post, a dropped tag) are
+deleted from the output (stale.py), so an incremental build gives the same
+files as a clean one.
+
 Settings:
   PARALLEL_WRITERS      processes that render pages; default: the number of
                         cores. 0 or 1 writes serially, as Pelican does.

@@ -6,6 +6,8 @@ import os
 
 from pelican.writers import Writer
 
+from .stale import prune
+
 log = logging.getLogger(__name__)
 _pending = []          # the DeferredWriter of the current build, if any
 
@@ -43,20 +45,24 @@ class DeferredWriter(Writer):
         workers = (os.cpu_count() or 1) if workers is None else int(workers)
         if workers < 2 or len(jobs) < self.settings.get("PARALLEL_WRITERS_MIN", 200):
             self._write(jobs)
+            prune(self.settings, self._written_files)
             return
         shares = _split(jobs, workers)
         children = [self._fork(share) for share in shares[1:]]
         self._write(shares[0])
         failed = 0
+        written = set(self._written_files)
         for pid, pipe in children:
             with os.fdopen(pipe, "r", encoding="utf-8") as reader:
-                records = json.loads(reader.read() or "[]")
-            for level, message in records:
+                report = json.loads(reader.read() or "{}")
+            for level, message in report.get("records", []):
                 log.log(level, "%s", message)
+            written.update(report.get("written", []))
             _, status = os.waitpid(pid, 0)
             failed += status != 0
         if failed:
             raise RuntimeError(f"{failed} page-writing process(es) failed; see the problems above")
+        prune(self.settings, written)
 
     def _write(self, jobs):
         for name, args, kwargs in jobs:
@@ -83,7 +89,8 @@ class DeferredWriter(Writer):
             status = 1
         finally:
             with os.fdopen(write_end, "w", encoding="utf-8") as writer:
-                writer.write(json.dumps(captured.records))
+                writer.write(json.dumps({"records": captured.records,
+                                         "written": sorted(self._written_files)}))
             os._exit(status)
 
 
