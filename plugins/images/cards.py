@@ -16,6 +16,9 @@ except ImportError:  # Pillow's embedded Aileron Regular: ASCII only
 FONT_ID = "source-sans-pro-2.020" if FONT_FILES.get("bold") else "pillow-default"
 
 
+PNG_LEVEL = 6
+
+
 def parse_focus(value):
     """'30%,60%' (or '0.3,0.6') -> (0.3, 0.6). Raises ValueError with the reason."""
     parts = [part.strip() for part in str(value).split(",")]
@@ -111,7 +114,9 @@ def generated_card(transform):
         host_font = _font("regular", 30)
         draw.text((margin, height - 84), transform["host"], font=host_font, fill=colors["muted"])
     out = io.BytesIO()
-    card.save(out, "PNG", optimize=True)
+    # zlib level 6, not optimize=True: 0.027 s instead of 0.066 s a card for 6 % more
+    # bytes (35.8 -> 37.8 KB); with a card for every post it was most of a cold build.
+    card.save(out, "PNG", compress_level=PNG_LEVEL)
     return out.getvalue()
 
 
