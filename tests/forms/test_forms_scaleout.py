@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.fake_mailchimp.fixtures import fake_mailchimp  # noqa: F401  (fixture)
-from tests.support.postgres import PostgresServer, missing
+from tests.support.postgres import PostgresServer, skip_unless_installed
 from tests.support.servers import (
     LOOPBACK, PROJECT_ROOT, FormsServer, RecordingHandler, base_env, rows, smtp_env, smtp_server,
 )
@@ -44,9 +44,7 @@ CLIENTS = 16
 @pytest.fixture(scope="module")
 def pg():
     """This module's own server: the outage test stops and starts it."""
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
+    skip_unless_installed()
     server = PostgresServer().start()
     yield server
     server.stop()
