@@ -36,6 +36,7 @@ from email import policy
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Callable
 
 from .mail_queue import MailQueue, QueuedMail
 from .outbox import Message, Outbox, utcnow
@@ -202,6 +203,74 @@ def _refused(smtp: smtplib.SMTP, code: int, reply: bytes | str):
     raise _Transient(f"SMTP server deferred: {text}")
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """How one queue records each step of a delivery: (id) for sending, (id, reply)
+    for delivered, (id, reason, reply="") for failed, (id, error, retry_at,
+    count_attempt=False) for deferred, and keep_claims() to renew the lease."""
+    sending: Callable[[int], None]
+    delivered: Callable[..., None]
+    failed: Callable[..., None]
+    defer: Callable[..., None]
+    keep_claims: Callable[[], None]
+
+
+def _send_due(settings: Settings, due: list, report: MessageReport, marks: _Marks, *,
+              compose: Callable[[object], EmailMessage], envelope: Callable[[object], tuple],
+              label: str) -> MessageReport:
+    """Send the items a run has claimed, over one SMTP connection, marking each one."""
+    try:
+        smtp = _connect(settings)
+    except _Transient as exc:
+        error = settings.redact(str(exc))
+        log.warning("%s: %s; %d deferred", label, error, len(due))
+        report.errors.append(error)
+        for item in due:
+            marks.defer(item.id, error, utcnow() + backoff(item.attempts + 1), count_attempt=True)
+            report.deferred += 1
+        return report
+    try:
+        for index, item in enumerate(due):
+            try:
+                mail = compose(item)
+            except (ValueError, TypeError) as exc:  # an address the header machinery refuses
+                marks.failed(item.id, f"cannot compose: {exc}")
+                report.failed += 1
+                continue
+            marks.keep_claims()
+            marks.sending(item.id)
+            try:
+                reply = _send_one(smtp, settings, mail, *envelope(item))
+            except _Permanent as exc:
+                marks.failed(item.id, str(exc), exc.reply)
+                log.warning("%s %d failed: %s", label, item.id, exc.reply)
+                report.failed += 1
+            except _Transient as exc:
+                error = settings.redact(str(exc))
+                marks.defer(item.id, error, utcnow() + backoff(item.attempts + 1))
+                report.errors.append(error)
+                report.deferred += 1
+            except (OSError, smtplib.SMTPException) as exc:
+                # The connection broke mid-transaction: we cannot know whether the
+                # server kept the mail, so it is retried (same Message-ID).
+                error = settings.redact(f"SMTP connection lost: {type(exc).__name__}: {exc}")
+                marks.defer(item.id, error, utcnow() + backoff(item.attempts + 1))
+                report.errors.append(error)
+                report.deferred += 1
+                report.pending += len(due) - index - 1  # the rest: next run, new connection
+                log.warning("%s: %s", label, error)
+                return report
+            else:
+                marks.delivered(item.id, reply)
+                report.sent += 1
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException, socket.timeout):
+            smtp.close()
+    return report
+
+
 def deliver_messages(
     settings: Settings, outbox: Outbox, *, dry_run: bool = False, now: datetime | None = None,
     ignore_backoff: bool = False,
@@ -215,59 +284,10 @@ def deliver_messages(
     due = outbox.claim_due_messages(now=now, ignore_backoff=ignore_backoff)
     if not due:
         return report
-
-    try:
-        smtp = _connect(settings)
-    except _Transient as exc:
-        error = settings.redact(str(exc))
-        log.warning("contact mail: %s; %d message(s) deferred", error, len(due))
-        report.errors.append(error)
-        for msg in due:
-            retry_at = utcnow() + backoff(msg.attempts + 1)
-            outbox.defer_message(msg.id, error, retry_at, count_attempt=True)
-            report.deferred += 1
-        return report
-
-    try:
-        for index, msg in enumerate(due):
-            try:
-                mail = compose(settings, msg)
-            except (ValueError, TypeError) as exc:  # an address the header machinery refuses
-                outbox.mark_message_failed(msg.id, f"cannot compose: {exc}")
-                report.failed += 1
-                continue
-            outbox.keep_claims()
-            outbox.mark_sending(msg.id)
-            try:
-                reply = _send_one(smtp, settings, mail)
-            except _Permanent as exc:
-                outbox.mark_message_failed(msg.id, str(exc), exc.reply)
-                log.warning("contact mail %d failed: %s", msg.id, exc.reply)
-                report.failed += 1
-            except _Transient as exc:
-                error = settings.redact(str(exc))
-                outbox.defer_message(msg.id, error, utcnow() + backoff(msg.attempts + 1))
-                report.errors.append(error)
-                report.deferred += 1
-            except (OSError, smtplib.SMTPException) as exc:
-                # The connection broke mid-transaction: we cannot know whether the
-                # server kept the message, so it is retried (same Message-ID).
-                error = settings.redact(f"SMTP connection lost: {type(exc).__name__}: {exc}")
-                outbox.defer_message(msg.id, error, utcnow() + backoff(msg.attempts + 1))
-                report.errors.append(error)
-                report.deferred += 1
-                report.pending += len(due) - index - 1  # the rest: next run, new connection
-                log.warning("contact mail: %s", error)
-                return report
-            else:
-                outbox.mark_delivered(msg.id, reply)
-                report.sent += 1
-    finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException, socket.timeout):
-            smtp.close()
-    return report
+    marks = _Marks(outbox.mark_sending, outbox.mark_delivered, outbox.mark_message_failed,
+                   outbox.defer_message, outbox.keep_claims)
+    return _send_due(settings, due, report, marks, compose=lambda msg: compose(settings, msg),
+                     envelope=lambda msg: (), label="contact mail")
 
 
 # -- queued mails (forms.mail_queue): comment moderation and notifications ----
@@ -300,50 +320,7 @@ def deliver_mails(settings: Settings, queue: MailQueue, *, dry_run: bool = False
     due = queue.claim_due(ignore_backoff=ignore_backoff)
     if not due:
         return report
-    try:
-        smtp = _connect(settings)
-    except _Transient as exc:
-        error = settings.redact(str(exc))
-        log.warning("queued mail: %s; %d mail(s) deferred", error, len(due))
-        report.errors.append(error)
-        for item in due:
-            queue.defer(item.id, error, utcnow() + backoff(item.attempts + 1), count_attempt=True)
-            report.deferred += 1
-        return report
-    try:
-        for index, item in enumerate(due):
-            try:
-                mail = compose_queued(settings, item)
-            except (ValueError, TypeError) as exc:
-                queue.mark_failed(item.id, f"cannot compose: {exc}")
-                report.failed += 1
-                continue
-            queue.outbox.keep_claims()
-            queue.mark_sending(item.id)
-            try:
-                reply = _send_one(smtp, settings, mail, settings.mail_from, item.recipient)
-            except _Permanent as exc:
-                queue.mark_failed(item.id, str(exc), exc.reply)
-                log.warning("queued mail %d failed: %s", item.id, exc.reply)
-                report.failed += 1
-            except _Transient as exc:
-                error = settings.redact(str(exc))
-                queue.defer(item.id, error, utcnow() + backoff(item.attempts + 1))
-                report.errors.append(error)
-                report.deferred += 1
-            except (OSError, smtplib.SMTPException) as exc:
-                error = settings.redact(f"SMTP connection lost: {type(exc).__name__}: {exc}")
-                queue.defer(item.id, error, utcnow() + backoff(item.attempts + 1))
-                report.errors.append(error)
-                report.deferred += 1
-                report.pending += len(due) - index - 1
-                return report
-            else:
-                queue.mark_delivered(item.id, reply)
-                report.sent += 1
-    finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException, socket.timeout):
-            smtp.close()
-    return report
+    marks = _Marks(queue.mark_sending, queue.mark_delivered, queue.mark_failed, queue.defer,
+                   queue.outbox.keep_claims)
+    return _send_due(settings, due, report, marks, compose=lambda item: compose_queued(settings, item),
+                     envelope=lambda item: (settings.mail_from, item.recipient), label="queued mail")
