@@ -20,6 +20,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -33,8 +35,9 @@ from starlette.routing import Route
 from .comments.endpoints import routes as comment_routes
 from .db import DB_ERRORS
 from .outbox import Outbox
+from .outbox_writer import OutboxWriter
 from .queues import backlog, duration
-from .ratelimit import RateLimiter, SharedRateLimiter
+from .ratelimit import BatchedRateLimiter, RateLimiter
 from .settings import Settings
 from .validation import (
     ERRORS,
@@ -62,13 +65,25 @@ class Rejected(Exception):
 
 
 class FormsService:
-    """State shared by the endpoints: settings, the outbox, the limiter and the worker."""
+    """State shared by the endpoints: settings, the outbox, the limiter and the worker.
+
+    On PostgreSQL the outbox is across the network and shared by every instance:
+    signups and contact messages go through the group-committing OutboxWriter, the
+    rate limit through the BatchedRateLimiter (both on the event loop, one round
+    trip per round of requests), and every other call runs in a worker thread so
+    the event loop never blocks. If the database is away at start-up the service
+    starts anyway, answers 503, and opens the outbox once the database is back."""
+
+    RETRY_OPEN = 1.0  # seconds between attempts to open an outbox whose database was away
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._limiter: RateLimiter | SharedRateLimiter | None = None
+        self._limiter: RateLimiter | BatchedRateLimiter | None = None
+        self._writer: OutboxWriter | None = None
         self._threads: ThreadPoolExecutor | None = None
         self._outbox: Outbox | None = None
+        self._open_lock = threading.Lock()
+        self._open_failed: tuple[float, BaseException] | None = None
         self.worker: Worker | None = None
         self.comments = None  # forms.comments.moderation.Comments, made on first use
         self.post_index = None
@@ -77,24 +92,73 @@ class FormsService:
 
     @property
     def outbox(self) -> Outbox:
-        # Opened on first use (not only in lifespan) so a mounted app works too.
+        """The outbox, opened (and migrated) on first use, not only in lifespan, so a
+        mounted app works too. Raises DB_ERRORS while its database cannot be reached
+        (blocking: on PostgreSQL call it off the event loop, see ready())."""
         if self._outbox is None:
-            self._outbox = Outbox.from_settings(self.settings)
+            with self._open_lock:
+                if self._outbox is None:
+                    failed = self._open_failed
+                    if failed and time.monotonic() - failed[0] < self.RETRY_OPEN:
+                        raise failed[1]
+                    try:
+                        self._outbox = Outbox.from_settings(self.settings)
+                    except DB_ERRORS as exc:
+                        self._open_failed = (time.monotonic(), exc)
+                        raise
+                    self._open_failed = None
         return self._outbox
+
+    async def ready(self) -> Outbox:
+        """The outbox, opened off the event loop if it is not open yet."""
+        if self._outbox is not None:
+            return self._outbox
+        return await self.call(lambda: self.outbox)
 
     @property
     def shared(self) -> bool:
-        """PostgreSQL: the outbox is across the network, shared by every instance, so
-        its calls run in worker threads (never blocking the event loop) and the rate
-        limit is counted there too."""
+        """PostgreSQL: the outbox is shared by every instance, the rate limit too."""
         return bool(self.settings.db_url)
 
     @property
-    def limiter(self) -> RateLimiter | SharedRateLimiter:
+    def limiter(self) -> RateLimiter | BatchedRateLimiter:
         if self._limiter is None:
-            self._limiter = (SharedRateLimiter(self.outbox.db, self.settings.rate_limit)
-                             if self.shared else RateLimiter(self.settings.rate_limit))
+            s = self.settings
+            self._limiter = (BatchedRateLimiter(s.db_url, s.rate_limit, timeout=s.db_timeout,
+                                                prepare=self.ready)
+                             if self.shared else RateLimiter(s.rate_limit))
         return self._limiter
+
+    @property
+    def writer(self) -> OutboxWriter:
+        if self._writer is None:
+            self._writer = OutboxWriter(self.settings.db_url, timeout=self.settings.db_timeout,
+                                        prepare=self.ready)
+        return self._writer
+
+    async def rate_wait(self, ip: str) -> float:
+        """Count one request of this client: 0 if allowed, else seconds until it may retry."""
+        if not self.settings.rate_limit:
+            return 0.0
+        if self.shared:
+            return await self.limiter.hit(ip)
+        return self.limiter.hit(ip)
+
+    async def add_signup(self, email: str, name: str, consent: bool, consent_text: str,
+                         source: str, ip: str) -> None:
+        """Returns once the signup is committed."""
+        if self.shared and self.settings.group_commit:
+            await self.writer.add_signup(email, name, consent, consent_text, source, ip)
+        else:
+            await self.call(lambda: self.outbox.add_signup(email, name, consent, consent_text,
+                                                           source, ip))
+
+    async def add_contact(self, **fields) -> None:
+        """Returns once the message (and its signup, if asked) is committed."""
+        if self.shared and self.settings.group_commit:
+            await self.writer.add_contact(**fields)
+        else:
+            await self.call(lambda: self.outbox.add_contact(**fields))
 
     async def call(self, fn, *args):
         """fn(*args) on the event loop (SQLite, a local file) or in one of as many threads
@@ -105,6 +169,13 @@ class FormsService:
                                                    thread_name_prefix="forms-db")
             return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
         return fn(*args)
+
+    async def aclose(self) -> None:
+        for batched in (self._writer, self._limiter):
+            if batched is not None and hasattr(batched, "close"):
+                await batched.close()
+        self._writer = None
+        self.close()
 
     def close(self) -> None:
         if self._threads is not None:
@@ -255,14 +326,14 @@ async def handle(request: Request, form: str, accept, thanks) -> Response:
         if not service.origin_allowed(request):
             raise Rejected(403, "origin", "origin-not-allowed")
         ip = service.client_ip(request)
-        wait = await service.call(service.limiter.hit, ip) if service.settings.rate_limit else 0
+        wait = await service.rate_wait(ip)
         if wait:
             raise Rejected(429, "form", "rate-limited", {"Retry-After": str(int(wait))})
         fields = await service.read_fields(request)
         if is_bot(fields):
             # Looks exactly like success, stores nothing.
             return success_response(service, request, form, thanks(service.settings))
-        await service.call(accept, service, fields, ip)
+        await accept(service, fields, ip)
     except Rejected as r:
         return error_response(service, request, form, r.status, {r.field: r.code}, r.headers)
     except ValidationError as e:
@@ -278,15 +349,16 @@ async def handle(request: Request, form: str, accept, thanks) -> Response:
     return success_response(service, request, form, thanks(service.settings))
 
 
-def _accept_subscribe(service: FormsService, fields: dict, ip: str) -> None:
+async def _accept_subscribe(service: FormsService, fields: dict, ip: str) -> None:
     data = validate_subscribe(fields, consent_required=service.settings.subscribe_consent_required)
-    service.outbox.add_signup(data.email, data.name, data.consent, data.consent_text, data.source, ip)
+    await service.add_signup(data.email, data.name, data.consent, data.consent_text, data.source,
+                             ip)
 
 
-def _accept_contact(service: FormsService, fields: dict, ip: str) -> None:
+async def _accept_contact(service: FormsService, fields: dict, ip: str) -> None:
     s = service.settings
     data = validate_contact(fields, max_links=s.contact_max_links, min_seconds=s.contact_min_seconds)
-    service.outbox.add_contact(
+    await service.add_contact(
         name=data.name,
         email=data.email,
         message=data.message,
@@ -338,7 +410,7 @@ async def health(request: Request) -> Response:
     (for uptime monitors), with the backlog and, when unhealthy, the reason in words."""
     service: FormsService = request.app.state.forms
     try:
-        state, counts = await service.call(_health_read, service.outbox)
+        state, counts = await service.call(_health_read, service)
     except DB_ERRORS as exc:
         log.error("health: outbox unreadable: %s: %s", type(exc).__name__,
                   service.settings.redact(str(exc)))
@@ -363,7 +435,8 @@ async def health(request: Request) -> Response:
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
-def _health_read(outbox: Outbox):
+def _health_read(service: FormsService):
+    outbox = service.outbox  # opened here, off the event loop, if it was not yet
     return backlog(outbox), outbox.counts()
 
 
@@ -373,9 +446,13 @@ def create_app(settings: Settings | None = None, *, prefix: str = "/api") -> Sta
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        service.outbox  # open and migrate before the first request
+        try:
+            await service.ready()  # open and migrate before the first request
+        except DB_ERRORS as exc:  # PostgreSQL away: start anyway, answer 503 until it is back
+            log.error("outbox unreachable at start-up, answering 503 until it is back: %s: %s",
+                      type(exc).__name__, settings.redact(str(exc)))
         if settings.worker:
-            service.worker = Worker(settings, service.outbox)
+            service.worker = Worker(settings, lambda: service.outbox)
             service.worker.start()
         try:
             yield
@@ -383,7 +460,7 @@ def create_app(settings: Settings | None = None, *, prefix: str = "/api") -> Sta
             if service.worker is not None:
                 await service.worker.stop()
                 service.worker = None
-            service.close()
+            await service.aclose()
 
     app = Starlette(
         routes=[

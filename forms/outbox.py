@@ -225,6 +225,40 @@ _MESSAGE_COLUMNS = (
 )
 
 
+# What a signup writes, and how a repeat signup of the same address merges into its row:
+# shared by add_signup() and the group-committed writes of forms.outbox_writer.
+SIGNUP_INSERT_COLUMNS = "email, name, consent, consent_text, source, ip, created_at, updated_at"
+SIGNUP_MERGE = """ON CONFLICT (email) DO UPDATE SET
+    name = CASE WHEN excluded.name != '' THEN excluded.name ELSE signups.name END,
+    consent_text = CASE WHEN excluded.consent != 0 THEN excluded.consent_text
+                        ELSE signups.consent_text END,
+    consent = CASE WHEN excluded.consent > signups.consent THEN excluded.consent
+                   ELSE signups.consent END,
+    source = excluded.source,
+    ip = excluded.ip,
+    updated_at = excluded.updated_at,
+    status = 'pending',
+    attempts = 0,
+    last_error = NULL,
+    next_attempt_at = NULL"""
+MESSAGE_INSERT_COLUMNS = "name, email, message, subscribe, source, ip, created_at, message_id"
+
+
+def signup_values(email: str, name: str, consent: bool, consent_text: str, source: str,
+                  ip: str) -> tuple:
+    """One signup's values for SIGNUP_INSERT_COLUMNS, stamped now."""
+    now = iso(utcnow())
+    return (email, name, int(bool(consent)), consent_text, source, ip, now, now)
+
+
+def message_values(name: str, email: str, message: str, subscribe: bool, source: str, ip: str,
+                   *, message_id_domain: str = "forms.invalid") -> tuple:
+    """One contact message's values for MESSAGE_INSERT_COLUMNS; its Message-ID is fixed
+    now, once, for every resend."""
+    message_id = f"<{uuid.uuid4().hex}@{message_id_domain}>"
+    return (name, email, message, int(bool(subscribe)), source, ip, iso(utcnow()), message_id)
+
+
 def _limit(limit: int | None) -> str:
     return "" if limit is None else f" LIMIT {int(limit)}"
 
@@ -336,25 +370,10 @@ class Outbox:
         name does not erase a known one, and consent once given stays given
         (with its wording) -- a later box without a checkbox is not a withdrawal.
         """
-        now = iso(utcnow())
         self.db.execute(
-            """INSERT INTO signups
-                   (email, name, consent, consent_text, source, ip, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (email) DO UPDATE SET
-                   name = CASE WHEN excluded.name != '' THEN excluded.name ELSE signups.name END,
-                   consent_text = CASE WHEN excluded.consent != 0 THEN excluded.consent_text
-                                       ELSE signups.consent_text END,
-                   consent = CASE WHEN excluded.consent > signups.consent THEN excluded.consent
-                                  ELSE signups.consent END,
-                   source = excluded.source,
-                   ip = excluded.ip,
-                   updated_at = excluded.updated_at,
-                   status = 'pending',
-                   attempts = 0,
-                   last_error = NULL,
-                   next_attempt_at = NULL""",
-            (email, name, int(bool(consent)), consent_text, source, ip, now, now),
+            f"INSERT INTO signups ({SIGNUP_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            + SIGNUP_MERGE,
+            signup_values(email, name, consent, consent_text, source, ip),
             **self._idempotent,
         )
 
@@ -490,12 +509,11 @@ class Outbox:
         message_id_domain: str = "forms.invalid",
     ) -> int:
         """Store a contact message; its Message-ID is fixed now, once, for every resend."""
-        message_id = f"<{uuid.uuid4().hex}@{message_id_domain}>"
         return self.db.execute(
-            """INSERT INTO messages
-                   (name, email, message, subscribe, source, ip, created_at, message_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-            (name, email, message, int(bool(subscribe)), source, ip, iso(utcnow()), message_id),
+            f"INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
+            message_values(name, email, message, subscribe, source, ip,
+                           message_id_domain=message_id_domain),
         ).fetchone()[0]
 
     def add_contact(

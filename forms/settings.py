@@ -63,6 +63,7 @@ class Settings:
     db_path: Path = PROJECT_ROOT / "var" / "forms.sqlite3"
     db_url: str = field(default="", repr=False)  # FORMS_DB=postgresql://...; carries a password
     db_pool_size: int = 10  # PostgreSQL connections per process (FORMS_DB_POOL)
+    group_commit: bool = True  # PostgreSQL: concurrent submissions in one transaction
     db_timeout: float = 3.0  # seconds a request waits for a database connection (FORMS_DB_TIMEOUT)
     claim_lease: float = 300.0  # seconds before a dead worker's claims are taken over
     port: int = 8001
@@ -138,6 +139,7 @@ class Settings:
             db_path=db_path,
             db_url=db_url,
             db_pool_size=max(1, _int(env, "FORMS_DB_POOL", 10)),
+            group_commit=_bool(env, "FORMS_GROUP_COMMIT", True),
             db_timeout=max(0.5, _float(env, "FORMS_DB_TIMEOUT", 3.0)),
             claim_lease=max(5.0, _float(env, "FORMS_CLAIM_LEASE", 300.0)),
             port=_int(env, "FORMS_PORT", 8001),

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Callable
 
+from .db import DB_ERRORS
 from .delivery import run_delivery
 from .outbox import Outbox
 from .settings import Settings
@@ -30,15 +32,27 @@ class Worker:
     one delivery run in a thread (never on the event loop), one at a time.
     A notify() during a run causes one more run right after it."""
 
-    def __init__(self, settings: Settings, outbox: Outbox):
+    def __init__(self, settings: Settings, outbox: Outbox | Callable[[], Outbox]):
+        """outbox: the Outbox, or a function returning it (forms.app: it raises DB_ERRORS
+        while a PostgreSQL outbox could not be opened yet; the run is then skipped)."""
         self.settings = settings
-        self.outbox = outbox
+        self._outbox = outbox
+        self._opened: Outbox | None = None
         self.runs = 0
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._last_state: tuple | None = None
         self._last_logged = 0.0
+
+    @property
+    def outbox(self) -> Outbox | None:
+        if isinstance(self._outbox, Outbox):
+            return self._outbox
+        try:
+            return self._outbox()
+        except DB_ERRORS:
+            return None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="forms-worker")
@@ -59,9 +73,11 @@ class Worker:
         while not self._stopping:
             started = loop.time()
             await asyncio.to_thread(self._run_once)
-            # Results held in memory while the database was away: try again soon.
-            interval = min(1.0, self.settings.worker_interval) if self.outbox.unrecorded \
-                else self.settings.worker_interval
+            # Results held in memory while the database was away, or an outbox not
+            # opened yet: try again soon.
+            outbox = self._opened
+            interval = (min(1.0, self.settings.worker_interval)
+                        if outbox is None or outbox.unrecorded else self.settings.worker_interval)
             try:
                 await asyncio.wait_for(self._wake.wait(), interval)
             except asyncio.TimeoutError:
@@ -71,8 +87,12 @@ class Worker:
             self._wake.clear()
 
     def _run_once(self) -> None:
+        outbox = self._opened = self.outbox
+        if outbox is None:  # the database is still away: nothing can be claimed
+            self.runs += 1
+            return
         try:
-            report = run_delivery(self.settings, self.outbox)
+            report = run_delivery(self.settings, outbox)
         except Exception as exc:  # keep the worker alive; never print secrets
             log.error("delivery run crashed: %s", self.settings.redact(f"{type(exc).__name__}: {exc}"))
             return

@@ -6,6 +6,10 @@
     POST /api/comments/action?t=  does it (also RFC 8058 one-click unsubscribe)
 
 Mail scanners fetch every link in a mail, so a GET never changes anything.
+
+Every call that reads the outbox or the post list goes through service.call:
+on PostgreSQL it runs in a worker thread, so the event loop never waits on
+the database (on SQLite, a local file, it runs in place, as the other forms).
 """
 
 from __future__ import annotations
@@ -34,12 +38,20 @@ LIVE_MESSAGE = "Thanks! Your comment is published."
 HOUR = timedelta(hours=1)
 
 
-def comments_of(request: Request) -> Comments:
+async def comments_of(request: Request) -> Comments:
+    """The comments, made on first use (raises DB_ERRORS while the outbox cannot be opened)."""
     service = request.app.state.forms
     if getattr(service, "comments", None) is None:
-        service.comments = Comments(service.settings, service.outbox, str(request.base_url))
-        service.post_index = PostIndex(default_location(service.settings))
+        outbox = await service.ready()
+        if service.comments is None:
+            service.post_index = PostIndex(default_location(service.settings))
+            service.comments = Comments(service.settings, outbox, str(request.base_url))
     return service.comments
+
+
+def _unavailable(exc: BaseException, request: Request) -> None:
+    settings = request.app.state.forms.settings
+    log.error("outbox unreachable: %s: %s", type(exc).__name__, settings.redact(str(exc)))
 
 
 def _title_of(request: Request):
@@ -85,13 +97,13 @@ async def post_comment(request: Request) -> Response:
     from ..app import Rejected, error_response  # the shared request plumbing
 
     service = request.app.state.forms
-    comments = comments_of(request)
     s = service.settings
     try:
+        comments = await comments_of(request)
         if not service.origin_allowed(request):
             raise Rejected(403, "origin", "origin-not-allowed")
         ip = service.client_ip(request)
-        wait = service.limiter.hit(ip)
+        wait = await service.rate_wait(ip)
         if wait:
             raise Rejected(429, "form", "rate-limited", {"Retry-After": str(int(wait))})
         fields = await service.read_fields(request)
@@ -101,12 +113,12 @@ async def post_comment(request: Request) -> Response:
         form = validate_comment(fields, max_links=s.comments_max_links,
                                 max_length=s.comments_max_length,
                                 min_seconds=s.contact_min_seconds)
-        title = _check(request, comments, form, ip)
+        title = await service.call(_check, request, comments, form, ip)
         spam = await asyncio.to_thread(
             akismet.is_spam, s, ip=ip, user_agent=request.headers.get("user-agent", ""),
             referrer=request.headers.get("referer", ""), permalink=comments.page_url(form.post),
             name=form.name, email=form.email, body=form.body)
-        comment = comments.submit(form, ip, title, spam=spam)
+        comment = await service.call(lambda: comments.submit(form, ip, title, spam=spam))
     except Rejected as r:
         return error_response(service, request, "comment", r.status, {r.field: r.code}, r.headers)
     except _Refused as r:
@@ -116,7 +128,7 @@ async def post_comment(request: Request) -> Response:
         status = 400 if "bad-request" in e.errors.values() else 422
         return error_response(service, request, "comment", status, e.errors)
     except DB_ERRORS as exc:
-        log.error("outbox write failed: %s: %s", type(exc).__name__, exc)
+        _unavailable(exc, request)
         return error_response(service, request, "comment", 503, {"form": "server-error"},
                               {"Retry-After": "60"})
     service.wake_worker()
@@ -141,10 +153,17 @@ def _accepted(request: Request, service, post: str, status: str, id: int | None)
 
 
 async def export(request: Request) -> Response:
-    comments = comments_of(request)
     post = request.query_params.get("post") or None
     since = request.query_params.get("since") or None
-    data = {"comments": comments.store.approved(post, since)}
+    try:
+        comments = await comments_of(request)
+        data = {"comments": await request.app.state.forms.call(comments.store.approved, post,
+                                                               since)}
+    except DB_ERRORS as exc:
+        _unavailable(exc, request)
+        return JSONResponse({"ok": False, "reason": "the outbox database cannot be reached"},
+                            status_code=503, headers={"Retry-After": "60",
+                                                      "Cache-Control": "no-store"})
     return JSONResponse(data, headers={"Access-Control-Allow-Origin": "*",
                                        "Cache-Control": "public, max-age=30"})
 
@@ -172,14 +191,22 @@ def _page(title: str, content: str, status: int = 200) -> HTMLResponse:
                         status_code=status, headers=_HEADERS)
 
 
+_TRY_AGAIN = ("Please try again",
+              "<p>Something went wrong on our side. Try again in a minute.</p>", 503)
+
+
 async def action_page(request: Request) -> Response:
-    comments = comments_of(request)
     token = request.query_params.get("t", "")
+    service = request.app.state.forms
     try:
-        parsed, comment = comments.describe(token)
+        comments = await comments_of(request)
+        parsed, comment = await service.call(comments.describe, token)
+        title = await service.call(_title_of(request), comment.post)
     except BadToken as exc:
         return _page("This link does not work", f"<p>{html.escape(exc.reason)}</p>", 410)
-    title = _title_of(request)(comment.post)
+    except DB_ERRORS as exc:
+        _unavailable(exc, request)
+        return _page(*_TRY_AGAIN)
     content = (
         f"<p>On <a href=\"{html.escape(comments.page_url(comment.post))}\">{html.escape(title)}</a>, "
         f"by {html.escape(comment.name)}:</p><blockquote>{comment.body_html}</blockquote>"
@@ -190,18 +217,19 @@ async def action_page(request: Request) -> Response:
 
 
 async def action_post(request: Request) -> Response:
-    comments = comments_of(request)
     token = request.query_params.get("t", "")
     if not token:
         form = await request.form()
         token = str(form.get("t", ""))
     try:
-        outcome = comments.apply_token(token, _title_of(request))
+        comments = await comments_of(request)
+        outcome = await request.app.state.forms.call(comments.apply_token, token,
+                                                     _title_of(request))
     except BadToken as exc:
         return _page("This link does not work", f"<p>{html.escape(exc.reason)}</p>", 410)
     except DB_ERRORS as exc:
-        log.error("outbox write failed: %s: %s", type(exc).__name__, exc)
-        return _page("Please try again", "<p>Something went wrong on our side. Try again in a minute.</p>", 503)
+        _unavailable(exc, request)
+        return _page(*_TRY_AGAIN)
     request.app.state.forms.wake_worker()
     return _page("Done" if outcome.ok else "Nothing to do", f"<p>{html.escape(outcome.message)}</p>")
 
