@@ -87,6 +87,8 @@ class Batcher:
 
     async def close(self) -> None:
         """Finishes what is queued, then closes the connection."""
+        if self.rounds:
+            log.info("%s: %d item(s) written in %d round(s)", self.name, self.items, self.rounds)
         self._closing = True
         self._wake.set()
         if self._task is not None:

@@ -22,7 +22,8 @@ unknown or closed posts (forms/comments/posts.py).
 
 Settings:
   COMMENTS_ENABLED    default True; False removes the section from every article
-  COMMENTS_SOURCE     env COMMENTS_SOURCE; URL or outbox path; empty renders none
+  COMMENTS_SOURCE     env COMMENTS_SOURCE; export URL, outbox path or postgresql:// URL;
+                      empty renders none
   COMMENTS_MAX_DEPTH  default 2: nesting levels of replies before they are flattened
 Front matter:
   Comments: off       no comments section and no form on this post
@@ -34,7 +35,7 @@ import os
 
 from pelican import signals
 
-from .source import CommentsSourceError, load
+from .source import CommentsSourceError, describe, load
 from .thread import build_tree
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def _attach(generator):
         try:
             by_post = load(source)
         except CommentsSourceError as exc:
-            log.error("COMMENTS_SOURCE %s: %s", source, exc)
+            log.error("COMMENTS_SOURCE %s: %s", describe(source), exc)
     elif settings.get("COMMENTS_ENABLED"):
         log.warning("comments: COMMENTS_SOURCE is not set, so no comments are rendered",
                     extra={"advisory": True})  # tools.build prints it; never fatal

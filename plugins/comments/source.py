@@ -1,8 +1,11 @@
-"""Reading approved comments from COMMENTS_SOURCE: an export URL or an outbox file.
+"""Reading approved comments from COMMENTS_SOURCE: an export URL, an outbox file, or a
+PostgreSQL outbox (the service's FORMS_DB=postgresql://... URL).
 
 Returns {post path: [comment dict, ...]} with the export's fields (id, post,
 parent, name, url, html, avatar, created_at). The build may import forms code
-(never the reverse): an outbox file is read with forms.comments.store.export_rows.
+(never the reverse): an outbox, file or database, is read with
+forms.comments.store.export_rows. A PostgreSQL URL's password never appears in
+a message (describe()).
 """
 
 import json
@@ -11,8 +14,10 @@ import urllib.error
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from forms.comments.store import export_rows
+from forms.db import DB_ERRORS, is_postgres_url, open_db, redacted_url
 
 
 class CommentsSourceError(Exception):
@@ -45,8 +50,40 @@ def _from_outbox(path):
         raise CommentsSourceError(f"cannot read the outbox: {exc}") from None
 
 
+def _from_postgres(url):
+    try:
+        db = open_db(url, pool_size=1, timeout=5.0)
+    except DB_ERRORS as exc:
+        raise CommentsSourceError(f"cannot read the outbox: {_redact(exc, url)}") from None
+    try:
+        if not db.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'comments' "
+                          "AND table_schema = current_schema()").fetchall():
+            return []
+        return export_rows(db)
+    except DB_ERRORS as exc:
+        raise CommentsSourceError(f"cannot read the outbox: {_redact(exc, url)}") from None
+    finally:
+        db.close()
+
+
+def _redact(exc, url):
+    text = f"{type(exc).__name__}: {exc}".replace(url, redacted_url(url))
+    password = urlsplit(url).password
+    return text.replace(password, "***") if password else text
+
+
+def describe(source):
+    """The source as it may be printed: a database URL without its password."""
+    return redacted_url(source) if is_postgres_url(source) else source
+
+
 def load(source):
-    rows = _from_url(source) if source.startswith(("http://", "https://")) else _from_outbox(source)
+    if source.startswith(("http://", "https://")):
+        rows = _from_url(source)
+    elif is_postgres_url(source):
+        rows = _from_postgres(source)
+    else:
+        rows = _from_outbox(source)
     by_post = defaultdict(list)
     for row in rows:
         if isinstance(row, dict) and isinstance(row.get("post"), str) and isinstance(row.get("id"), int):

@@ -54,3 +54,39 @@ def test_comment_mails_are_claimed_by_one_worker(postgres):
     assert MailQueue(boxes[1]).claim_due() == []
     for box in boxes:
         box.close()
+
+
+def test_the_build_reads_approved_comments_from_a_postgres_outbox(postgres):
+    """COMMENTS_SOURCE=postgresql://... (the service's FORMS_DB): what the export gives."""
+    from plugins.comments.source import CommentsSourceError, describe, load
+    from tests.support.servers import free_port
+
+    url = postgres.create_database()
+    assert load(url) == {}  # a database without the outbox's tables: no comments
+    outbox = Outbox(url)
+    store = CommentStore(outbox)
+    with outbox.db.transaction():
+        first = store.add(post="/posts/a/", parent_id=None, name="Ada", email="ada@example.com",
+                          body="Hello", body_html="<p>Hello</p>", avatar="", ip="192.0.2.1",
+                          status="approved", notify=False)
+        store.add(post="/posts/a/", parent_id=first, name="Bob", email="bob@example.com",
+                  body="Wait", body_html="<p>Wait</p>", avatar="", ip="192.0.2.3",
+                  status="pending", notify=False)
+        reply = store.add(post="/posts/a/", parent_id=first, name="Grace", email="g@example.com",
+                          body="Hi", body_html="<p>Hi</p>", avatar="", ip="192.0.2.2",
+                          status="approved", notify=False)
+    outbox.close()
+    found = load(url)
+    assert list(found) == ["/posts/a/"]
+    assert [(c["id"], c["parent"], c["html"]) for c in found["/posts/a/"]] == [
+        (first, None, "<p>Hello</p>"), (reply, first, "<p>Hi</p>")]
+    assert not any("email" in c or "ip" in c for c in found["/posts/a/"])
+    # a server that cannot be reached: an error that names it, never its password
+    away = f"postgresql://forms:s3cret-pw@127.0.0.1:{free_port()}/outbox"
+    try:
+        load(away)
+    except CommentsSourceError as exc:
+        assert "s3cret-pw" not in str(exc) and "cannot read the outbox" in str(exc)
+    else:
+        raise AssertionError("an unreachable outbox was read")
+    assert "s3cret-pw" not in describe(away) and describe(away).startswith("postgresql://forms:")

@@ -123,6 +123,13 @@ class PostgresServer:
         self.stop_server()
         self.start_server()
 
+    def postmaster_pid(self) -> int | None:
+        """The running server's main process (its first line of postmaster.pid)."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def log(self) -> str:
         path = self.dir / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""

@@ -10,8 +10,18 @@ accepted. Cases, all in one run:
     pg         one instance, a fresh database on a PostgreSQL server the bench starts
                itself (tests/support/postgres.py; fsync and synchronous_commit on)
     pg2        two instances on that database, the connections split between them
+  and, when named in --cases, for comparison in the same run:
+    pg-rowwise one instance, PostgreSQL, group commit off (FORMS_GROUP_COMMIT=0): each
+               signup its own transaction in a worker thread, as before issue 15's group commit
+    pg-limited one instance, PostgreSQL, with the shared rate limit on (a limit no client
+               reaches, so every request is counted in PostgreSQL and none refused)
 
     python -m tools.bench.forms_load [--seconds 10] [--connections 32] [--cases sqlite,pg,pg2]
+
+Beside each case: the CPU that the service's processes, the load generator and
+the PostgreSQL server used, each as a share of one core over the run (the
+machine has 2 cores: 200 % in all is every core busy; the generator is one
+process, so 100 % would be its ceiling).
 
 Without PostgreSQL installed, the pg cases are reported as not run.
 """
@@ -109,14 +119,47 @@ async def drive_many(ports, seconds, connections):
     return counter[0], time.perf_counter() - started, latencies, statuses
 
 
-def run_case(label, target, instances, seconds, connections, count_stored):
-    env = {**os.environ, "FORMS_DB": str(target), "FORMS_RATE_LIMIT": "0", "FORMS_WORKER": "0"}
+def cpu_seconds(pid):
+    """User + system CPU of a process so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root_pid):
+    """CPU of a process and its children (the PostgreSQL postmaster and its backends)."""
+    if root_pid is None:
+        return None
+    total = cpu_seconds(root_pid) or 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def run_case(label, target, instances, seconds, connections, count_stored, extra_env=None,
+             database_pid=None):
+    env = {**os.environ, "FORMS_DB": str(target), "FORMS_RATE_LIMIT": "0", "FORMS_WORKER": "0",
+           **(extra_env or {})}
     for key in ("MAILCHIMP_API_KEY", "SMTP_HOST"):
         env.pop(key, None)
     servers = start_servers(env, instances)
     try:
+        before = [cpu_seconds(proc.pid) for _, proc in servers]
+        database = tree_cpu_seconds(database_pid)
+        own = time.process_time()
         accepted, elapsed, latencies, statuses = asyncio.run(
             drive_many([p for p, _ in servers], seconds, connections))
+        own = time.process_time() - own
+        after = [cpu_seconds(proc.pid) for _, proc in servers]
+        if database is not None:
+            database = tree_cpu_seconds(database_pid) - database
     finally:
         for _, proc in servers:
             proc.terminate()
@@ -125,11 +168,23 @@ def run_case(label, target, instances, seconds, connections, count_stored):
     stored = count_stored()
     rate = accepted / elapsed
     p50, p99 = statistics.median(latencies) * 1000, percentile(latencies, 0.99) * 1000
+    service = ("?" if None in before + after
+               else f"{sum(a - b for a, b in zip(after, before)) / elapsed:.0%}")
     print(f"| {label} | {rate:,.0f} | {p50:.1f} ms | {p99:.1f} ms | "
           + ", ".join(f"{n:,} × {s}" for s, n in sorted(statuses.items()))
-          + f" | {'exactly' if stored == accepted else 'MISMATCH:'} {stored:,} of {accepted:,} |",
-          flush=True)
+          + f" | {'exactly' if stored == accepted else 'MISMATCH:'} {stored:,} of {accepted:,}"
+          + f" | {service} | {own / elapsed:.0%} | "
+          + ("–" if database is None else f"{database / elapsed:.0%}") + " |", flush=True)
     return stored == accepted
+
+
+PG_CASES = {
+    "pg": ("one instance, PostgreSQL", 1, {}),
+    "pg2": ("two instances, PostgreSQL, load split", 2, {}),
+    "pg-rowwise": ("one instance, PostgreSQL, group commit off", 1, {"FORMS_GROUP_COMMIT": "0"}),
+    "pg-limited": ("one instance, PostgreSQL, shared rate limit on", 1,
+                   {"FORMS_RATE_LIMIT": "100000000"}),
+}
 
 
 def main(argv=None):
@@ -139,10 +194,14 @@ def main(argv=None):
     parser.add_argument("--cases", default="sqlite,pg,pg2")
     args = parser.parse_args(argv)
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = [c for c in cases if c != "sqlite" and c not in PG_CASES]
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(unknown)}")
     print(f"{args.connections} keep-alive connections for {args.seconds:.0f} s per case, "
           "rate limit and worker off\n")
-    print("| case | signups/s | p50 | p99 | responses | outbox afterwards |")
-    print("|---|---:|---:|---:|---|---|")
+    print("| case | signups/s | p50 | p99 | responses | outbox afterwards | service CPU "
+          "| generator CPU | PostgreSQL CPU |")
+    print("|---|---:|---:|---:|---|---|---:|---:|---:|")
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench-forms-") as folder:
         if "sqlite" in cases:
@@ -153,14 +212,14 @@ def main(argv=None):
                     return outbox.execute("select count(*) from signups").fetchone()[0]
 
             ok &= run_case("one instance, SQLite", db, 1, args.seconds, args.connections, count)
-        pg_cases = [c for c in cases if c in ("pg", "pg2")]
+        pg_cases = [c for c in cases if c in PG_CASES]
         if pg_cases:
             sys.path.insert(0, str(ROOT))
             from tests.support.postgres import PostgresServer, missing
 
             reason = missing()
             if reason:
-                print(f"| PostgreSQL cases | not run: {reason} | | | | |")
+                print(f"| PostgreSQL cases | not run: {reason} | | | | | | | |")
                 return 0 if ok else 1
             import psycopg
 
@@ -173,10 +232,9 @@ def main(argv=None):
                         with psycopg.connect(url) as conn:
                             return conn.execute("select count(*) from signups").fetchone()[0]
 
-                    label = ("one instance, PostgreSQL" if case == "pg"
-                             else "two instances, PostgreSQL, load split")
-                    ok &= run_case(label, url, 1 if case == "pg" else 2, args.seconds,
-                                   args.connections, count)
+                    label, instances, extra_env = PG_CASES[case]
+                    ok &= run_case(label, url, instances, args.seconds, args.connections, count,
+                                   extra_env, server.postmaster_pid())
             finally:
                 server.stop()
     return 0 if ok else 1
