@@ -302,7 +302,8 @@ def test_delivery_runs_keep_one_open_postgres_ledger(postgres, url):
     opened = backends()
     for _ in range(3):
         box.add_signup("erin@example.com", "Erin", True, "Yes", "/n/", "192.0.2.7")
-        box.db.execute("UPDATE signups SET updated_at = '2000-01-01T00:00:00.000000+00:00'")  # before the erasure
+        # dated before the erasure, as a restored backup's row is
+        box.db.execute("UPDATE signups SET updated_at = '2000-01-01T00:00:00.000000+00:00'")
         run_delivery(settings, box)
         assert box.signup_row("erin@example.com") is None  # scrubbed before anything is sent
     assert erasure.kept_ledger(settings) is ledger and not ledger.conn.pool.closed
