@@ -17,10 +17,6 @@ afterwards has given new consent, and that new row is kept.
 The salt is FORMS_ERASURE_SALT when set (a secret; keep it outside the
 backups), else a random one made on first use and kept in the ledger. Keep
 the ledger out of the outbox's restore path; it holds no personal data.
-
-A PostgreSQL ledger that delivery runs read (scrub_outbox) stays open for the
-life of the process, one small pool per URL, instead of a pool made, migrated
-and closed on every run.
 """
 
 from __future__ import annotations
@@ -30,7 +26,6 @@ import hmac
 import json
 import secrets
 import sqlite3
-import threading
 from pathlib import Path
 
 from .db import is_postgres_url, open_db
@@ -54,7 +49,7 @@ class Ledger:
     def __init__(self, path: Path | str, salt: str = ""):
         if is_postgres_url(path):
             self.path = None
-            self.conn = open_db(path, pool_size=2)
+            self.conn = open_db(path)
             self.conn.migrate([SCHEMA])
         else:
             self.path = Path(path)
@@ -107,28 +102,11 @@ def open_ledger(settings, *, create: bool = False) -> Ledger | None:
     return Ledger(path, settings.erasure_salt)
 
 
-_kept: dict[tuple[str, str], Ledger] = {}
-_kept_lock = threading.Lock()
-
-
-def kept_ledger(settings) -> Ledger | None:
-    """open_ledger(settings), kept open for later calls when it is a PostgreSQL database
-    (the caller does not close it); None when there is none yet."""
-    path = settings.ledger_path
-    if not is_postgres_url(path):
-        return open_ledger(settings)
-    key = (path, settings.erasure_salt)
-    with _kept_lock:
-        if key not in _kept:
-            _kept[key] = Ledger(path, settings.erasure_salt)
-        return _kept[key]
-
-
 def scrub_outbox(settings, outbox: Outbox, *, only_undelivered: bool = False) -> dict[str, int]:
     """Delete outbox rows of erased addresses dated before their erasure; {queue: rows}."""
     from .queues import QUEUES
 
-    ledger = kept_ledger(settings)
+    ledger = open_ledger(settings)
     if ledger is None:
         return {}
     try:
@@ -150,5 +128,4 @@ def scrub_outbox(settings, outbox: Outbox, *, only_undelivered: bool = False) ->
                 removed[q.name] = len(doomed)
         return removed
     finally:
-        if ledger.path is not None:  # a file: closed; a PostgreSQL ledger stays open
-            ledger.close()
+        ledger.close()

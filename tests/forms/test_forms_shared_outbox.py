@@ -275,37 +275,3 @@ def test_copy_from_sqlite_keeps_comment_ids_and_refuses_to_overwrite(url, tmp_pa
     assert len(moved.list(None)) == 3
     new.close()
 
-
-def test_delivery_runs_keep_one_open_postgres_ledger(postgres, url):
-    """Every delivery run scrubs the outbox with the ledger: on PostgreSQL the same pool
-    serves every run (forms.erasure.kept_ledger), and a restored row is still scrubbed."""
-    from forms import erasure
-    from forms.delivery import run_delivery
-
-    ledger_url = postgres.create_database()
-    settings = Settings.from_env(base_env(url, FORMS_ERASURE_LEDGER=ledger_url))
-    box = Outbox(url)
-    first = erasure.open_ledger(settings)
-    first.record("erin@example.com", {"signups": 1})
-    first.close()
-
-    def backends() -> int:
-        db = open_db(postgres.url())
-        try:
-            return db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ?",
-                              (ledger_url.rsplit("/", 1)[1],)).fetchone()[0]
-        finally:
-            db.close()
-
-    run_delivery(settings, box)
-    ledger = erasure.kept_ledger(settings)
-    opened = backends()
-    for _ in range(3):
-        box.add_signup("erin@example.com", "Erin", True, "Yes", "/n/", "192.0.2.7")
-        # dated before the erasure, as a restored backup's row is
-        box.db.execute("UPDATE signups SET updated_at = '2000-01-01T00:00:00.000000+00:00'")
-        run_delivery(settings, box)
-        assert box.signup_row("erin@example.com") is None  # scrubbed before anything is sent
-    assert erasure.kept_ledger(settings) is ledger and not ledger.conn.pool.closed
-    assert backends() == opened  # no new connection per run
-    box.close()
