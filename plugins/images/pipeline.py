@@ -136,7 +136,7 @@ class Build:
         host = urlsplit(self.settings.get("SITE_ORIGIN") or self.siteurl).netloc
         transform = {"op": "gencard", "w": size[0], "h": size[1], "fmt": "png", "title": title,
                      "label": label, "site": self.settings.get("SITENAME", ""), "host": host,
-                     "colors": self.config.card_colors, "font": cards.FONT_ID, "png": cards.PNG_LEVEL}
+                     "colors": self.config.card_colors, "font": cards.FONT_ID, "style": cards.CARD_STYLE}
         key, name = self.plan(None, transform, f"{self.config.output_dir}/{slug}-card.{{key}}.png")
         return Card(name, size[0], size[1], alt, "image/png", key)
 
