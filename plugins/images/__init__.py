@@ -49,7 +49,7 @@ Settings (all optional):
 
 from pelican import signals
 
-from .pipeline import STATE, run
+from .pipeline import STATE, finish, run
 
 
 def raster_cover(content, width=600):
@@ -87,4 +87,5 @@ class _SiteCard:
 
 def register():
     signals.all_generators_finalized.connect(run)
+    signals.finalized.connect(finish)
     signals.generator_init.connect(_globals)

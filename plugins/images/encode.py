@@ -4,12 +4,14 @@ missing outputs (variants, clean original, social card) to the cache.
 Runs in worker processes, so it takes and returns plain data only."""
 
 import io
+import os
 
 from . import cache, cards, pixels
 
 
-def encode_source(path, tasks, cache_path):
-    """tasks: [(key, transform)], all for the image at `path`. Returns how many were encoded."""
+def encode_source(path, tasks, cache_path, targets=None):
+    """tasks: [(key, transform)], all for the image at `path`; each result goes
+    to the cache and to targets[key] (output paths). Returns how many were encoded."""
     longest = max(task[1]["need"] for task in tasks)
     try:
         image = pixels.load(path, longest=longest)
@@ -18,14 +20,22 @@ def encode_source(path, tasks, cache_path):
     made = []  # resized images, reused across formats and as the next size's source
     for key, transform in sorted(tasks, key=lambda task: -task[1]["w"]):
         data = render(image, transform, made)
-        cache.store(cache_path, key, transform["fmt"], data)
+        _keep(cache_path, key, transform["fmt"], data, targets)
     return len(tasks)
 
 
-def encode_generated(tasks, cache_path):
+def encode_generated(tasks, cache_path, targets=None):
     for key, transform in tasks:
-        cache.store(cache_path, key, transform["fmt"], cards.generated_card(transform))
+        _keep(cache_path, key, transform["fmt"], cards.generated_card(transform), targets)
     return len(tasks)
+
+
+def _keep(cache_path, key, fmt, data, targets):
+    cache.store(cache_path, key, fmt, data)
+    for target in (targets or {}).get(key, ()):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as out:
+            out.write(data)
 
 
 def render(image, transform, made=None):

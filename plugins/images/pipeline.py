@@ -1,7 +1,9 @@
 """One build's image work, run once every generator has read the content:
 find the images (covers, post bodies, static raster files), plan each output,
-encode the missing ones on every core, copy them into output/, and give
-posts and pages their pictures and social cards."""
+give posts and pages their pictures and social cards, and start encoding the
+missing outputs on every core in the background (pool.py) while the pages
+are rendered; when the build is finalized, wait for them and copy the rest
+from the cache into output/."""
 
 import logging
 import os
@@ -26,7 +28,7 @@ from .encode import ImageError
 from .pixels import probe
 
 log = logging.getLogger(__name__)
-STATE = {"config": None, "site_card": None, "siteurl": "", "origin": "", "stats": {}}
+STATE = {"config": None, "site_card": None, "siteurl": "", "origin": "", "stats": {}, "pending": None}
 
 
 class Build:
@@ -43,6 +45,8 @@ class Build:
         self.outputs = {}       # output-relative path -> (key, fmt)
         self.problems = []
         self.users = {}         # source abs path -> content files that show it
+        self.encoding = set()   # keys the background workers encode and write
+        self.reused = 0
 
     # -- sources ------------------------------------------------------------
 
@@ -136,28 +140,41 @@ class Build:
         host = urlsplit(self.settings.get("SITE_ORIGIN") or self.siteurl).netloc
         transform = {"op": "gencard", "w": size[0], "h": size[1], "fmt": "png", "title": title,
                      "label": label, "site": self.settings.get("SITENAME", ""), "host": host,
-                     "colors": self.config.card_colors, "font": cards.FONT_ID, "png": cards.PNG_LEVEL}
+                     "colors": self.config.card_colors, "font": cards.FONT_ID, "style": cards.CARD_STYLE}
         key, name = self.plan(None, transform, f"{self.config.output_dir}/{slug}-card.{{key}}.png")
         return Card(name, size[0], size[1], alt, "image/png", key)
 
     # -- running ------------------------------------------------------------
 
-    def run_tasks(self):
-        missing_by_source, generated, reused = {}, [], 0
+    def start_tasks(self):
+        """Start encoding what the cache lacks, in the background; each result
+        is written to the cache and straight to its places in output/."""
+        missing_by_source, generated, self.reused = {}, [], 0
         for path, tasks in self.tasks.items():
             for key, transform in tasks.items():
                 if cache.has(self.config.cache_path, key, transform["fmt"]):
-                    reused += 1
+                    self.reused += 1
                 elif path is None:
                     generated.append((key, transform))
                 else:
                     missing_by_source.setdefault(path, []).append((key, transform))
-        encoded = pool.run(missing_by_source, generated, self.config)
-        return encoded, reused
+        self.encoding = {key for _, key_transforms in missing_by_source.items() for key, _ in key_transforms}
+        self.encoding.update(key for key, _ in generated)
+        targets = {}
+        for name, (key, _) in self.outputs.items():
+            if key in self.encoding:
+                targets.setdefault(key, []).append(os.path.join(self.output, name))
+        return pool.start(missing_by_source, generated, self.config, targets)
+
+    def written_by_workers(self):
+        return sum(1 for key, _ in self.outputs.values() if key in self.encoding)
 
     def copy_outputs(self):
+        """Copy the outputs found in the cache (the encoded ones are written by the workers)."""
         copied = 0
         for name, (key, fmt) in self.outputs.items():
+            if key in self.encoding:
+                continue
             target = os.path.join(self.output, name)
             entry = cache.entry_path(self.config.cache_path, key, fmt)
             if os.path.isfile(target) and os.path.getsize(target) == os.path.getsize(entry) \
@@ -175,6 +192,7 @@ def run(generators):
     config = read_config(settings)
     STATE.update(config=config, siteurl=settings.get("SITEURL", ""),
                  origin=settings.get("SITE_ORIGIN") or settings.get("SITEURL", ""))
+    _wait_for_stale()
     if not config.enabled:
         return
     started = time.perf_counter()
@@ -205,22 +223,51 @@ def run(generators):
         build.digests.save()
         return
     try:
-        encoded, reused = build.run_tasks()
+        background = build.start_tasks()
     except ImageError as error:
-        users = sorted(build.users.get(error.path, ()))
-        log.error("images: %s%s", error, f" (used by {', '.join(users)})" if users else "")
+        _report(build, error)
+        return
+    STATE["pending"] = (build, background, started)
+
+
+def finish(_pelican=None):
+    """Once the pages are written: wait for the encoding, copy what the cache
+    had, drop outputs this build no longer makes, and report."""
+    pending, STATE["pending"] = STATE.get("pending"), None
+    if pending is None:
+        return
+    build, background, started = pending
+    try:
+        encoded = background.wait()
+    except ImageError as error:
+        _report(build, error)
         return
     copied = build.copy_outputs()
     # A retitled post's card, a dropped cover's variants: gone from a clean build, so gone here.
-    prune(settings, list(build.outputs), "written-images.json")
+    prune(build.settings, list(build.outputs), "written-images.json")
     build.digests.save()
     stats = {"sources": sum(1 for s in build.sources.values() if s), "outputs": len(build.outputs),
-             "encoded": encoded, "reused": reused, "copied": copied,
+             "encoded": encoded, "reused": build.reused, "copied": copied + build.written_by_workers(),
              "seconds": round(time.perf_counter() - started, 3)}
     STATE["stats"] = stats
-    _write_stats(config.cache_path, stats)
+    _write_stats(build.config.cache_path, stats)
     log.info("images: %(sources)d sources, %(encoded)d encoded, %(reused)d from the cache, "
              "%(copied)d copied to output in %(seconds).2fs", stats)
+
+
+def _wait_for_stale():
+    """A build that failed before `finalized` left its workers running: let them end."""
+    pending, STATE["pending"] = STATE.get("pending"), None
+    if pending is not None:
+        try:
+            pending[1].wait()
+        except Exception:  # noqa: BLE001 - that build has already failed
+            pass
+
+
+def _report(build, error):
+    users = sorted(build.users.get(error.path, ()))
+    log.error("images: %s%s", error, f" (used by {', '.join(users)})" if users else "")
 
 
 def _contents(generators):
