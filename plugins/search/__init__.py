@@ -10,6 +10,13 @@ Only article text is indexed: article.html marks the <article> with
 data-pagefind-body and the byline, table of contents, share, signup,
 related and previous/next chrome inside it with data-pagefind-ignore.
 
+The index is written to a temporary folder beside the output and only the
+files whose bytes changed are moved into <output>/pagefind/; the ones the
+new index lacks are deleted. Pagefind names fragments by a hash of their
+content, so after a one-post edit the other pages' fragments keep their
+files and mtimes (Pagefind cannot update an index in place, so the whole
+index is still rebuilt: see BENCHMARKS.md).
+
 The search page is a direct template (theme/templates/search.html, written
 to SEARCH_SAVE_AS) using Pagefind's UI; js/search-box.js shows a search box
 in the header (partials/site_header.html) only when JavaScript runs, and
@@ -29,6 +36,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 from pelican import signals
@@ -56,13 +64,17 @@ def index(pelican):
         log.info("search: SEARCH_ENABLED is False, so no Pagefind index was built")
         print("Search: SEARCH_ENABLED is False; skipping the Pagefind index.")
         return
-    output = settings["OUTPUT_PATH"]
-    # Pagefind names its fragments by content hash; drop the last build's, or
-    # an incremental build keeps every stale fragment it ever wrote.
-    shutil.rmtree(os.path.join(output, "pagefind"), ignore_errors=True)
-    command = [sys.executable, "-m", "pagefind", "--site", output, "--quiet",
-               "--glob", _article_glob(settings), *settings.get("SEARCH_PAGEFIND_ARGS", [])]
+    output = os.path.abspath(settings["OUTPUT_PATH"])
     started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=os.path.dirname(output)) as fresh:
+        _run_pagefind(settings, output, fresh)
+        _sync(fresh, os.path.join(output, "pagefind"))
+    log.debug("search: indexed %s in %.1f s", output, time.monotonic() - started)
+
+
+def _run_pagefind(settings, output, bundle):
+    command = [sys.executable, "-m", "pagefind", "--site", output, "--quiet", "--output-path", bundle,
+               "--glob", _article_glob(settings), *settings.get("SEARCH_PAGEFIND_ARGS", [])]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except FileNotFoundError as error:  # pragma: no cover - broken venv
@@ -72,7 +84,39 @@ def index(pelican):
         raise SearchIndexError(
             f"search: Pagefind failed (exit {result.returncode}); is `pagefind[extended]` "
             f"installed from requirements.txt?\n{detail}")
-    log.debug("search: indexed %s in %.1f s", output, time.monotonic() - started)
+
+
+def _sync(fresh, bundle):
+    """Make `bundle` hold exactly the files of `fresh`, touching only those
+    whose bytes differ, so unchanged index files keep their mtime."""
+    keep = set()
+    for folder, _, names in os.walk(fresh):
+        for name in names:
+            source = os.path.join(folder, name)
+            relative = os.path.relpath(source, fresh)
+            target = os.path.join(bundle, relative)
+            keep.add(relative)
+            if _same_bytes(source, target):
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.move(source, target)
+    for folder, _, names in os.walk(bundle, topdown=False):
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.relpath(path, bundle) not in keep:
+                os.remove(path)
+        if folder != bundle and not os.listdir(folder):
+            os.rmdir(folder)
+
+
+def _same_bytes(left, right):
+    try:
+        if os.path.getsize(left) != os.path.getsize(right):
+            return False
+        with open(left, "rb") as a, open(right, "rb") as b:
+            return a.read() == b.read()
+    except OSError:
+        return False
 
 
 def _article_glob(settings):
