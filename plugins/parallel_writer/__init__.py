@@ -24,10 +24,18 @@ did not (a changed slug or date, a deleted post, a dropped tag) are
 deleted from the output (stale.py), so an incremental build gives the same
 files as a clean one.
 
+A page or feed whose key (render_keys.py: a digest of the settings, the
+theme, the plugins' code and the values its templates read) is the one the
+last build into the same output recorded is not rendered again: its file
+is left as it is, with its old modification time.
+
 Settings:
   PARALLEL_WRITERS      processes that render pages; default: the number of
                         cores. 0 or 1 writes serially, as Pelican does.
   PARALLEL_WRITERS_MIN  fewest pages worth forking for (default 200).
+  RENDER_ONLY_CHANGED   default True; False renders every page on every
+                        build. Off while ASSETS_OPTIMIZE is on, which rewrites
+                        the written pages in place.
 
 Put this plugin before any plugin that reads the output on `finalized`
 (search, assets): it writes the pages on that signal, and receivers run in
