@@ -35,7 +35,7 @@ IGNORE_FILES = [".#*", "*~", "*.swp"]
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["parallel_reader", "parallel_writer", "url_cache", "shortcodes", "article_facts", "content_checks", "newsletter", "redirects", "assets",
+PLUGINS = ["parallel_reader", "parallel_writer", "url_cache", "template_cache", "shortcodes", "article_facts", "content_checks", "newsletter", "redirects", "assets",
            "share", "toc", "related_posts", "neighbors", "comments", "search", "email_issues"]
 
 # URLs: pretty, dated articles so period archives sit where readers expect.
