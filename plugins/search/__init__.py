@@ -3,19 +3,23 @@
 Pagefind (https://pagefind.app, MIT) comes from PyPI as `pagefind[extended]`
 (pinned in requirements.txt): the wheel ships the binary, so nothing is
 downloaded at build time. When the build finishes (Pelican's `finalized`
-signal) this plugin runs `python -m pagefind --site <OUTPUT_PATH>`, which
-writes <output>/pagefind/: the index plus pagefind-ui.js and pagefind-ui.css.
+signal) this plugin runs `python -m pagefind` over the article pages:
+<output>/pagefind/ holds the bundle (shard-0/), shards.json listing the
+bundles, and pagefind-ui.js and pagefind-ui.css. A build whose pages are
+what the last one indexed (same bytes) does not run Pagefind at all. With
+SEARCH_SHARD_PAGES the pages are split into shards of about that many,
+each its own bundle, which the search page merges (Pagefind's mergeIndex):
+editing one post then costs one shard's indexing, not the site's, at the
+price described in shards.py.
 
 Only article text is indexed: article.html marks the <article> with
 data-pagefind-body and the byline, table of contents, share, signup,
 related and previous/next chrome inside it with data-pagefind-ignore.
 
-The index is written to a temporary folder beside the output and only the
-files whose bytes changed are moved into <output>/pagefind/; the ones the
-new index lacks are deleted. Pagefind names fragments by a hash of their
-content, so after a one-post edit the other pages' fragments keep their
-files and mtimes (Pagefind cannot update an index in place, so the whole
-index is still rebuilt: see BENCHMARKS.md).
+Each shard is indexed into a temporary folder beside the output and only
+the files whose bytes changed are moved into its bundle; the ones the new
+index lacks are deleted. Pagefind names fragments by a hash of their
+content, so the other pages' fragments keep their files and mtimes.
 
 The search page is a direct template (theme/templates/search.html, written
 to SEARCH_SAVE_AS) using Pagefind's UI; js/search-box.js shows a search box
@@ -28,8 +32,14 @@ Settings:
   SEARCH_SAVE_AS    the search page; default "search/index.html"
                     (SEARCH_URL follows it)
   SEARCH_PAGEFIND_ARGS  extra command-line arguments for pagefind; default []
+  SEARCH_SHARD_PAGES    about how many article pages a search shard holds;
+                        default 0: one index of every page. Fewer pages per
+                        shard: cheaper re-indexing after an edit, more files
+                        fetched per search, and rare words ranked below
+                        prefix matches (shards.py)
 """
 
+import json
 import logging
 import os
 import re
@@ -41,7 +51,10 @@ import time
 
 from pelican import signals
 
+from .shards import Plan, shard_name
+
 log = logging.getLogger(__name__)
+UI_ASSETS = ("pagefind-ui.js", "pagefind-ui.css")
 
 
 class SearchIndexError(RuntimeError):
@@ -54,6 +67,7 @@ def _defaults(pelican):
     settings.setdefault("SEARCH_SAVE_AS", "search/index.html")
     settings.setdefault("SEARCH_URL", settings["SEARCH_SAVE_AS"].replace("index.html", ""))
     settings.setdefault("SEARCH_PAGEFIND_ARGS", [])
+    settings.setdefault("SEARCH_SHARD_PAGES", 0)
     if settings["SEARCH_ENABLED"] and "search" not in settings["DIRECT_TEMPLATES"]:
         settings["DIRECT_TEMPLATES"] = list(settings["DIRECT_TEMPLATES"]) + ["search"]
 
@@ -65,25 +79,80 @@ def index(pelican):
         print("Search: SEARCH_ENABLED is False; skipping the Pagefind index.")
         return
     output = os.path.abspath(settings["OUTPUT_PATH"])
+    bundles = os.path.join(output, "pagefind")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=os.path.dirname(output)) as fresh:
-        _run_pagefind(settings, output, fresh)
-        _sync(fresh, os.path.join(output, "pagefind"))
-    log.debug("search: indexed %s in %.1f s", output, time.monotonic() - started)
+    plan = Plan(settings, output, _article_glob(settings))
+    stale = [n for n in plan.stale(bundles) if plan.members[n]]  # an empty shard has no index
+    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=os.path.dirname(output)) as work:
+        _index_shards(settings, output, work, {n: plan.members[n] for n in stale})
+        for number in stale:
+            _sync(os.path.join(work, shard_name(number)), os.path.join(bundles, shard_name(number)))
+    _write_entry(bundles, [n for n in range(plan.count) if plan.members[n]])
+    plan.save()
+    log.debug("search: indexed %d of %d shard(s) of %s in %.1f s", len(stale), plan.count, output,
+              time.monotonic() - started)
 
 
-def _run_pagefind(settings, output, bundle):
-    command = [sys.executable, "-m", "pagefind", "--site", output, "--quiet", "--output-path", bundle,
+def _index_shards(settings, output, work, shards):
+    """Index each shard's pages into work/<shard>: the pages are hard-linked
+    into a folder of their own (same paths, so the same URLs), and Pagefind
+    runs on that folder, as many at once as there are cores."""
+    running = []
+    for number, pages in shards.items():
+        site = os.path.join(work, "site-" + shard_name(number))
+        for page in pages:
+            target = os.path.join(site, page)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            try:
+                os.link(os.path.join(output, page), target)
+            except OSError:  # another file system, or no hard links
+                shutil.copyfile(os.path.join(output, page), target)
+        os.makedirs(site, exist_ok=True)
+        if len(running) >= (os.cpu_count() or 1):
+            _wait(running.pop(0))
+        running.append(_start_pagefind(settings, site, os.path.join(work, shard_name(number))))
+    for process in running:
+        _wait(process)
+
+
+def _start_pagefind(settings, site, bundle):
+    command = [sys.executable, "-m", "pagefind", "--site", site, "--quiet", "--output-path", bundle,
                "--glob", _article_glob(settings), *settings.get("SEARCH_PAGEFIND_ARGS", [])]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except FileNotFoundError as error:  # pragma: no cover - broken venv
         raise SearchIndexError(f"search: could not run Pagefind: {error}") from None
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip()
+
+
+def _wait(process):
+    stdout, stderr = process.communicate(timeout=600)
+    if process.returncode != 0:
+        detail = (stderr or stdout).strip()
         raise SearchIndexError(
-            f"search: Pagefind failed (exit {result.returncode}); is `pagefind[extended]` "
+            f"search: Pagefind failed (exit {process.returncode}); is `pagefind[extended]` "
             f"installed from requirements.txt?\n{detail}")
+
+
+def _write_entry(bundles, shards):
+    """<output>/pagefind/ holds the shards, the list the search page reads
+    (shards.json) and the UI's script and style, from the first shard (every
+    shard has the same ones). Anything else there is an older layout's."""
+    names = [shard_name(n) for n in shards]
+    os.makedirs(bundles, exist_ok=True)
+    for asset in UI_ASSETS if names else ():
+        source, target = os.path.join(bundles, names[0], asset), os.path.join(bundles, asset)
+        if not _same_bytes(source, target):
+            shutil.copyfile(source, target)
+    listing = json.dumps({"bundles": [name + "/" for name in names]})
+    entry = os.path.join(bundles, "shards.json")
+    if not os.path.isfile(entry) or open(entry, encoding="utf-8").read() != listing:
+        with open(entry, "w", encoding="utf-8") as handle:
+            handle.write(listing)
+    keep = set(names) | set(UI_ASSETS) | {"shards.json"}
+    for name in os.listdir(bundles):
+        if name not in keep:
+            path = os.path.join(bundles, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
 
 def _sync(fresh, bundle):

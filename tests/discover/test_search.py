@@ -1,5 +1,7 @@
 """Pagefind search in real headless Chromium against the built site."""
 
+import json
+
 import pytest
 
 from tests.site.conftest import run_build
@@ -111,3 +113,68 @@ def test_copy_link_and_mastodon_page(served_site, browser):
     page.wait_for_url("https://mastodon.example/share?text=*")
     assert EXPECTED.rstrip("/") in page.url.replace("%2F", "/")
     context.close()
+
+
+# -- a sharded index, updated by an incremental build -------------------------------------
+
+EDITED = "content/posts/writing-a-newsletter-people-open.md"
+NEW_WORD = "quokkagram"  # in no sample post
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory):
+    """The sample site with two posts per search shard, built, then one post
+    edited to hold a new word and built again into the same output and cache."""
+    import json
+    import shutil
+
+    from tests.site.conftest import ROOT
+    from tests.writers.test_build_equivalence import build
+
+    root = tmp_path_factory.mktemp("sharded-search")
+    content = root / "content"
+    shutil.copytree(ROOT / "content", content)
+    settings = ["SEARCH_SHARD_PAGES=2", "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true",
+                f"CACHE_PATH={json.dumps(str(root / 'cache'))}"]
+    output = build(content, root / "out", *settings)
+    entries = {p: p.stat().st_mtime_ns for p in (output / "pagefind").glob("shard-*/pagefind-entry.json")}
+    post = content / EDITED.removeprefix("content/")
+    post.write_text(post.read_text() + f"\nOne more thing: the {NEW_WORD}.\n")
+    build(content, output, *settings)
+    changed = [p for p, stamp in entries.items() if p.stat().st_mtime_ns != stamp]
+    with serve_directory(output) as origin:
+        yield origin, output, entries, changed
+
+
+def _search(browser, origin, word):
+    page = browser.new_page()
+    outside = _only_loopback(page, origin)
+    page.goto(origin + "/search/?q=" + word)
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15000)
+    page.wait_for_timeout(300)  # let every shard's results arrive
+    links = [a.get_attribute("href") for a in page.locator(".pagefind-ui__result-link").all()]
+    page.close()
+    assert outside == []
+    return links
+
+
+def test_incremental_build_reindexes_only_the_edited_posts_shard(sharded_site):
+    _, output, entries, changed = sharded_site
+    assert len(entries) >= 3  # the sample posts, two to a shard
+    assert len(changed) == 1  # the edited post's shard; the others kept their files
+    shards = json.loads((output / "pagefind" / "shards.json").read_text())["bundles"]
+    assert len(shards) == len(entries)
+
+
+def test_search_finds_the_word_only_the_edited_post_has(sharded_site, browser):
+    origin, *_ = sharded_site
+    links = _search(browser, origin, NEW_WORD)
+    assert [link.rstrip("/").rsplit("/", 1)[-1] for link in links] == ["writing-a-newsletter-people-open"]
+
+
+def test_search_across_shards_still_finds_the_one_post(sharded_site, browser):
+    """Found, though not alone: the shards without the word answer with
+    Pagefind's longest-prefix matches (why shards are off by default)."""
+    origin, *_ = sharded_site
+    links = _search(browser, origin, WORD)
+    assert any(link.rstrip("/").endswith(EXPECTED.rstrip("/")) for link in links)

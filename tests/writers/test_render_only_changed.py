@@ -36,8 +36,11 @@ def site(tmp_path_factory):
 def test_nothing_changed_writes_no_page(site):
     root, content, output, cache = site
     before = stamps(output)
+    index = output / "pagefind" / "shard-0" / "pagefind-entry.json"
+    indexed = index.stat().st_mtime_ns
     build(content, output, *cache)
     assert stamps(output) == before
+    assert index.stat().st_mtime_ns == indexed  # no page changed: Pagefind did not run
 
 
 def test_one_post_edit_rewrites_only_the_pages_that_show_it(site):

@@ -1,20 +1,32 @@
-// The search page: Pagefind's UI, labelled, and primed from ?q= (the header box).
+// The search page: Pagefind's UI over every shard of the index (plugins/search:
+// the first shard's bundle, the others merged in), labelled, and primed from ?q=.
 (function () {
   var root = document.querySelector("[data-search]");
   if (!root || !window.PagefindUI) return;
-  var ui = new PagefindUI({
-    element: "#search", bundlePath: root.getAttribute("data-bundle"),
-    showSubResults: false, showImages: false, resetStyles: false, autofocus: false
-  });
-  var query = new URLSearchParams(location.search).get("q");
-  var input = root.querySelector("input");
-  if (input) {
-    input.id = "search-input";
-    var label = document.createElement("label");
-    label.htmlFor = "search-input";
-    label.className = "visually-hidden";
-    label.textContent = "Search the posts";
-    input.parentNode.insertBefore(label, input);
+  var base = root.getAttribute("data-bundle");
+
+  function start(bundles) {
+    if (!bundles.length) return;  // no post yet, so no index
+    var ui = new PagefindUI({
+      element: "#search", bundlePath: base + bundles[0],
+      mergeIndex: bundles.slice(1).map(function (name) { return { bundlePath: base + name }; }),
+      showSubResults: false, showImages: false, resetStyles: false, autofocus: false
+    });
+    var query = new URLSearchParams(location.search).get("q");
+    var input = root.querySelector("input");
+    if (input) {
+      input.id = "search-input";
+      var label = document.createElement("label");
+      label.htmlFor = "search-input";
+      label.className = "visually-hidden";
+      label.textContent = "Search the posts";
+      input.parentNode.insertBefore(label, input);
+    }
+    if (query) ui.triggerSearch(query);
   }
-  if (query) ui.triggerSearch(query);
+
+  fetch(base + "shards.json")
+    .then(function (reply) { return reply.json(); })
+    .then(function (listing) { start(listing.bundles); })
+    .catch(function () { start(["shard-0/"]); });
 })();
