@@ -313,5 +313,12 @@ def save(settings, keys, templates):
     os.replace(temporary, path)
 
 
+def forget(settings):
+    try:
+        os.remove(_path(settings))
+    except FileNotFoundError:
+        pass
+
+
 def _path(settings):
     return os.path.join(settings.get("CACHE_PATH", "cache"), RECORD)

@@ -27,6 +27,10 @@ class DeferredWriter(Writer):
         self.jobs = []
         self.only_changed = _only_changed(self.settings)
         self.record = render_keys.load(self.settings) if self.only_changed else {}
+        if not self.only_changed:
+            # This build may write pages another way (ASSETS_OPTIMIZE rewrites
+            # them): the next build must not take them for the recorded ones.
+            render_keys.forget(self.settings)
         self.previous_keys = self.record.get("keys", {})
         self.keys = {}          # output name -> key, for this build's record
         self._digests = None    # render_keys.Keys, made when the first page is rendered

@@ -81,3 +81,15 @@ def test_unknown_values_are_always_rendered():
     assert keys.encode(Opaque()) != keys.encode(Opaque())
     assert keys.encode({"a": [1, "x"]}) == keys.encode({"a": [1, "x"]})
     assert re.fullmatch(r"[0-9a-f]{32}", keys.site)
+
+
+def test_a_build_that_rewrites_pages_in_place_is_never_taken_for_recorded(site):
+    """A production build (ASSETS_OPTIMIZE minifies the pages in place) into the
+    same output leaves no record, so the next preview build renders every page."""
+    root, content, output, cache = site
+    build(content, output, *cache, "ASSETS_OPTIMIZE=true")
+    assert not (root / "cache" / "render-keys.json").exists()
+    build(content, output, *cache)
+    # (The minified build's fingerprinted CSS and JS copies stay: static files are never deleted.)
+    pages = [d for d in differences(output, build(content, root / "clean")) if d.endswith((".html", ".xml"))]
+    assert pages == []
