@@ -16,8 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from forms.comments.store import export_rows
-from forms.db import DB_ERRORS, is_postgres_url, open_db, redacted_url
+# forms.db loads the PostgreSQL driver, which a build without a comments
+# source never needs: each reader imports what it uses.
 
 
 class CommentsSourceError(Exception):
@@ -36,6 +36,8 @@ def _from_url(url):
 
 
 def _from_outbox(path):
+    from forms.comments.store import export_rows
+
     if not Path(path).is_file():
         raise CommentsSourceError("no such outbox file")
     try:
@@ -51,6 +53,9 @@ def _from_outbox(path):
 
 
 def _from_postgres(url):
+    from forms.comments.store import export_rows
+    from forms.db import DB_ERRORS, open_db
+
     try:
         db = open_db(url, pool_size=1, timeout=5.0)
     except DB_ERRORS as exc:
@@ -67,6 +72,8 @@ def _from_postgres(url):
 
 
 def _redact(exc, url):
+    from forms.db import redacted_url
+
     text = f"{type(exc).__name__}: {exc}".replace(url, redacted_url(url))
     password = urlsplit(url).password
     return text.replace(password, "***") if password else text
@@ -74,10 +81,14 @@ def _redact(exc, url):
 
 def describe(source):
     """The source as it may be printed: a database URL without its password."""
+    from forms.db import is_postgres_url, redacted_url
+
     return redacted_url(source) if is_postgres_url(source) else source
 
 
 def load(source):
+    from forms.db import is_postgres_url
+
     if source.startswith(("http://", "https://")):
         rows = _from_url(source)
     elif is_postgres_url(source):
