@@ -84,6 +84,10 @@ class _SiteCard:
     def __getattr__(self, name):
         return getattr(STATE["site_card"], name)
 
+    def render_key(self):
+        """What a page shows of the card (plugins/parallel_writer/render_keys.py)."""
+        return repr(STATE.get("site_card"))
+
 
 def register():
     signals.all_generators_finalized.connect(run)

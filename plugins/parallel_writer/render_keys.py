@@ -1,11 +1,13 @@
 """What each page and feed depends on, as one digest, so a warm build renders only what changed.
 
 A page's key is the digest of everything its rendering can read:
-  - the site: every setting, every file of the theme, the code of the
-    plugins and the versions of Pelican, Jinja2 and Markdown;
+  - the site: every setting, every file of the theme, the project's code
+    that is loaded (the plugins and what they import) and the version of
+    every installed package;
   - the template's name and the output file;
   - the value of each context variable that the template, or a template it
-    extends, includes or imports, names (found with jinja2.meta);
+    extends, includes or imports, names (found with jinja2.meta), and the
+    Jinja environment's globals;
   - for a content object in those values, all its own fields (its body
     included); for the page's own article or page (a variable that is a
     content object), also the own fields of the content it points to by
@@ -36,6 +38,7 @@ import os
 import sys
 import uuid
 from functools import cached_property
+from importlib import metadata
 from pathlib import Path, PurePath
 
 import jinja2
@@ -53,6 +56,10 @@ _SKIPPED_FIELDS = {"settings", "_context"}  # the settings are in the site's dig
 # one build and not in another: url_cache's copies of url and save_as (which
 # are digested themselves).
 _MEMO_PREFIXES = ("_remembered_",)
+
+
+def _digest_file(path):
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
 def _digest(value):
@@ -73,6 +80,7 @@ class Keys:
         self.files = self._site_files()
         self.site = _digest((self.files, self.encode(dict(settings))))
         self._parsed = {}  # template name -> (names it reads, templates it pulls in)
+        self._env_globals = {}  # id(environment) -> (environment, digest of its globals)
 
     # -- the site -------------------------------------------------------------------
 
@@ -83,21 +91,22 @@ class Keys:
             self.linked(content)
 
     def _site_files(self):
+        """The theme's files and the code that renders: every loaded module
+        that is not part of Python or an installed package (the plugins and
+        what they import from the project), and every installed package's version."""
         folders = [self.settings.get("THEME", "")]
         folders += list(self.settings.get("THEME_TEMPLATES_OVERRIDES", ()))
-        for name in self.settings.get("PLUGINS", ()):
-            module = sys.modules.get(name if isinstance(name, str) else getattr(name, "__name__", ""))
-            if module is not None and getattr(module, "__file__", None):
-                folders.append(os.path.dirname(module.__file__))
-        files = []
-        for folder in sorted({str(f) for f in folders if f}):
-            for path in sorted(Path(folder).rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    files.append((str(path), hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()))
-        import markdown
-        import pelican
-
-        return tuple(files), pelican.__version__, jinja2.__version__, markdown.__version__
+        paths = set()
+        for folder in {str(f) for f in folders if f}:
+            paths.update(p for p in Path(folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        libraries = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+        for module in list(sys.modules.values()):
+            source = getattr(module, "__file__", None)
+            if source and source.endswith(".py") and not os.path.realpath(source).startswith(libraries):
+                paths.add(Path(source))
+        files = tuple((str(p), _digest_file(p)) for p in sorted(paths) if p.is_file())
+        packages = tuple(sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions()))
+        return files, packages
 
     # -- templates ------------------------------------------------------------------
 
@@ -158,7 +167,16 @@ class Keys:
             if name.endswith(("_previous_page", "_next_page")) and isinstance(value, Page):
                 value = ("neighbouring page", value.number, value.full_name, value.base_url)
             values.append((name, None if value is missing else self.encode(value)))
-        return _digest((self.site, template.name, localcontext.get("output_file"), values))
+        return _digest((self.site, self._globals(template.environment), template.name,
+                        localcontext.get("output_file"), values))
+
+    def _globals(self, env):
+        """The environment's globals (jinja2.meta does not count them among a
+        template's names): Jinja's own, the settings' JINJA_GLOBALS, plugins' ones."""
+        key = id(env)
+        if key not in self._env_globals:
+            self._env_globals[key] = (env, _digest(self.encode(dict(env.globals))))
+        return self._env_globals[key][1]
 
     def feed(self, elements, path, url, feed_type, feed_title):
         items = [self.own(e) for e in elements[: self.settings.get("FEED_MAX_ITEMS")]]
