@@ -17,9 +17,12 @@ vanilla_lean_settings.py) on the generated posts; our site as it is
 kept beside them. Median of 5 interleaved runs by default, cold and warm
 (one post touched, content cache on), with each run's peak memory (the
 largest resident set in its process tree, see measure_run.py).
+--search-shards PAGES adds a third side: ours with the search index in
+shards of about PAGES pages (SEARCH_SHARD_PAGES), so a warm build re-indexes
+one shard.
 
     python -m tools.bench.build_speed [--sizes 1000 5000] [--repeat 3]
-    python -m tools.bench.build_speed --lean [--sizes 1000 5000] [--repeat 5]
+    python -m tools.bench.build_speed --lean [--sizes 1000 5000] [--repeat 5] [--search-shards 250]
 """
 
 import argparse
@@ -119,17 +122,26 @@ def lean_content(size, workdir):
     return corpus, site
 
 
-def measure_lean(size, repeat, workdir):
+def ours_sharded(pages):
+    """Ours with the search index in shards of about `pages` pages (SEARCH_SHARD_PAGES)."""
+    def command(content, output, cache):
+        return ours_as_is(content, output, cache) + [f"SEARCH_SHARD_PAGES={pages}"]
+    return command
+
+
+def measure_lean(size, repeat, workdir, shards=None):
     corpus, site = lean_content(size, workdir)
     sides = {"vanilla": (vanilla_lean, corpus), "ours": (ours_as_is, site)}
+    if shards:
+        sides[f"ours, search shards of {shards}"] = (ours_sharded(shards), site)
     results = {side: {kind: [] for kind in ("cold", "warm", "cold_mib", "warm_mib")} for side in sides}
     for round_number in range(repeat):
         for kind in ("cold", "warm"):
             if kind == "warm":
-                for _, content in sides.values():
+                for content in {corpus, site}:
                     edit_one_post(content, round_number)
-            for name, (make, content) in sides.items():
-                output, cache = workdir / f"out-{name}", workdir / f"cache-{name}"
+            for number, (name, (make, content)) in enumerate(sides.items()):
+                output, cache = workdir / f"out-{number}", workdir / f"cache-{number}"
                 if kind == "cold":
                     shutil.rmtree(output, ignore_errors=True)
                     shutil.rmtree(cache, ignore_errors=True)
@@ -140,17 +152,19 @@ def measure_lean(size, repeat, workdir):
             for side, kinds in results.items()}
 
 
-def print_lean(sizes, repeat, workdir):
+def print_lean(sizes, repeat, workdir, shards=None):
     print(f"Lean comparison, median of {repeat} interleaved runs.\n")
-    print("| posts | build | ours (s) | lean vanilla (s) | ratio | ours peak (MiB) | vanilla peak (MiB) | memory ratio |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| posts | build | ours | ours (s) | lean vanilla (s) | ratio | ours peak (MiB) | vanilla peak (MiB) | memory ratio |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
-        figures = measure_lean(size, repeat, workdir)
-        mine, theirs = figures["ours"], figures["vanilla"]
+        figures = measure_lean(size, repeat, workdir, shards)
+        theirs = figures.pop("vanilla")
         for kind in ("cold", "warm"):
-            print(f"| {size:,} | {kind} | {mine[kind]:.2f} | {theirs[kind]:.2f} | {mine[kind] / theirs[kind]:.2f} "
-                  f"| {mine[kind + '_mib']:.0f} | {theirs[kind + '_mib']:.0f} "
-                  f"| {mine[kind + '_mib'] / theirs[kind + '_mib']:.2f} |", flush=True)
+            for name, mine in figures.items():
+                print(f"| {size:,} | {kind} | {name} | {mine[kind]:.2f} | {theirs[kind]:.2f} "
+                      f"| {mine[kind] / theirs[kind]:.2f} | {mine[kind + '_mib']:.0f} "
+                      f"| {theirs[kind + '_mib']:.0f} | {mine[kind + '_mib'] / theirs[kind + '_mib']:.2f} |",
+                      flush=True)
 
 
 def preview_edit_latency(workdir, repeat):
@@ -216,11 +230,13 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=None, help="default 3, or 5 with --lean")
     parser.add_argument("--no-preview", action="store_true")
     parser.add_argument("--lean", action="store_true", help="issue 16's lean-vanilla comparison")
+    parser.add_argument("--search-shards", type=int, metavar="PAGES",
+                        help="with --lean, also ours with SEARCH_SHARD_PAGES=PAGES")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-build-") as folder:
         workdir = Path(folder)
         if args.lean:
-            print_lean(args.sizes, args.repeat or 5, workdir)
+            print_lean(args.sizes, args.repeat or 5, workdir, args.search_shards)
             return
         args.repeat = args.repeat or 3
         print("| posts | build | ours (s) | vanilla (s) | ratio |")
