@@ -73,8 +73,8 @@ def test_preflight(shared):
     assert "Access-Control-Allow-Origin" not in reply.headers
 
 
-def test_default_is_same_origin_only(start_server):
-    _, client = start_server()
+def test_default_is_same_origin_only(start_server, outbox_target):
+    _, client = start_server(db=outbox_target)
     reply = client.post_json("/api/subscribe", SIGNUP, {"Origin": SITE})
     assert reply.status == 403
     reply = client.request("OPTIONS", "/api/subscribe", headers={"Origin": SITE})
@@ -83,8 +83,8 @@ def test_default_is_same_origin_only(start_server):
 
 # -- rate limit -------------------------------------------------------------
 
-def test_rate_limit(start_server):
-    server, client = start_server(FORMS_RATE_LIMIT="3")
+def test_rate_limit(start_server, outbox_target):
+    server, client = start_server(db=outbox_target, FORMS_RATE_LIMIT="3")
     for n in range(3):
         assert client.post_json("/api/subscribe", {**SIGNUP, "email": f"r{n}@example.com"}).status == 200
     reply = client.post_json("/api/subscribe", {**SIGNUP, "email": "r3@example.com"})
@@ -98,8 +98,8 @@ def test_rate_limit(start_server):
     assert not rows(server.db, "SELECT * FROM signups WHERE email = 'r3@example.com'")
 
 
-def test_rate_limit_is_per_client_behind_a_trusted_proxy(start_server):
-    server, client = start_server(FORMS_RATE_LIMIT="1", FORMS_TRUST_PROXY="1")
+def test_rate_limit_is_per_client_behind_a_trusted_proxy(start_server, outbox_target):
+    server, client = start_server(db=outbox_target, FORMS_RATE_LIMIT="1", FORMS_TRUST_PROXY="1")
     first = {"X-Forwarded-For": "203.0.113.7"}
     second = {"X-Forwarded-For": "spoofed, 198.51.100.9"}
     assert client.post_json("/api/subscribe", SIGNUP, first).status == 200
@@ -109,8 +109,8 @@ def test_rate_limit_is_per_client_behind_a_trusted_proxy(start_server):
     assert row["ip"] == "198.51.100.9"
 
 
-def test_rate_limit_off(start_server):
-    _, client = start_server(FORMS_RATE_LIMIT="0")
+def test_rate_limit_off(start_server, outbox_target):
+    _, client = start_server(db=outbox_target, FORMS_RATE_LIMIT="0")
     for n in range(30):
         assert client.post_json("/api/subscribe", SIGNUP).status == 200
 
@@ -128,8 +128,8 @@ def test_health_reports_counts(shared):
                            "messages_failed"}
 
 
-def test_repeat_signup_updates_the_one_row(start_server):
-    server, client = start_server(SUBSCRIBE_CONSENT_REQUIRED="0")
+def test_repeat_signup_updates_the_one_row(start_server, outbox_target):
+    server, client = start_server(db=outbox_target, SUBSCRIBE_CONSENT_REQUIRED="0")
     client.post_json("/api/subscribe", {"email": "Same@Example.com", "name": "First",
                                         "consent": True, "consent_text": "Email me",
                                         "source": "/a/"})
@@ -152,8 +152,8 @@ def test_repeat_signup_updates_the_one_row(start_server):
     assert again["name"] == "Second"  # an empty name does not erase a known one
 
 
-def test_row_is_committed_before_the_response(start_server):
-    server, client = start_server()
+def test_row_is_committed_before_the_response(start_server, outbox_target):
+    server, client = start_server(db=outbox_target)
     for n in range(20):
         reply = client.post_json("/api/contact", {"name": "N", "email": f"c{n}@example.com",
                                                   "message": f"message {n}"})
@@ -161,8 +161,8 @@ def test_row_is_committed_before_the_response(start_server):
         assert rows(server.db, "SELECT id FROM messages WHERE email = ?", (f"c{n}@example.com",))
 
 
-def test_kill_9_right_after_2xx_keeps_the_row(start_server):
-    server, client = start_server()
+def test_kill_9_right_after_2xx_keeps_the_row(start_server, outbox_target):
+    server, client = start_server(db=outbox_target)
     reply = client.post_json("/api/subscribe", {**SIGNUP, "email": "durable@example.com"})
     assert reply.status == 200
     reply = client.form("/api/contact", {"name": "D", "email": "durable@example.com",
@@ -171,7 +171,7 @@ def test_kill_9_right_after_2xx_keeps_the_row(start_server):
     server.kill()
     assert rows(server.db, "SELECT * FROM signups WHERE email = 'durable@example.com'")
     assert rows(server.db, "SELECT * FROM messages WHERE message = 'keep me'")
-    # and a restarted service on the same file still has them
+    # and a restarted service on the same outbox still has them
     again, client = start_server(db=server.db)
     counts = again.health()["outbox"]
     assert counts["signups_pending"] == 1 and counts["messages_pending"] == 1

@@ -16,8 +16,9 @@ def mailchimp_env(fake) -> dict[str, str]:
             "MAILCHIMP_API_ROOT": fake.api_root}
 
 
-def test_worker_syncs_a_signup_without_manual_sync(start_server, fake_mailchimp):  # noqa: F811
-    server, client = start_server(FORMS_WORKER="1", FORMS_WORKER_INTERVAL="60",
+def test_worker_syncs_a_signup_without_manual_sync(outbox_target, start_server,
+                                                   fake_mailchimp):  # noqa: F811
+    server, client = start_server(db=outbox_target, FORMS_WORKER="1", FORMS_WORKER_INTERVAL="60",
                                   **mailchimp_env(fake_mailchimp))
     reply = client.post_json("/api/subscribe", {"email": "Worker@Example.com", "name": "Wo",
                                                 "consent": True, "source": "/posts/x/"})

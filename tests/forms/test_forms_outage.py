@@ -44,13 +44,13 @@ def contact(client, n: int):
                                              "message": f"Outage note {n}"})
 
 
-def test_smtp_outage_nothing_stranded_and_status_tells_the_truth(start_server, tmp_path):
+def test_smtp_outage_nothing_stranded_and_status_tells_the_truth(start_server, outbox_target):
     first = RecordingHandler()
     controller = smtp_server(first)
     port = controller.port
     env_extra = dict(smtp_env(controller), FORMS_WORKER="1", FORMS_WORKER_INTERVAL="1",
                      FORMS_HEALTH_MAX_AGE="2")
-    server, client = start_server(**env_extra)
+    server, client = start_server(db=outbox_target, **env_extra)
     env = server.env
 
     # 1. The service runs with its worker; a message is delivered.
@@ -111,10 +111,10 @@ def test_smtp_outage_nothing_stranded_and_status_tells_the_truth(start_server, t
 
 
 def test_mailchimp_outage_nothing_stranded_and_status_tells_the_truth(
-        start_server, fake_mailchimp):  # noqa: F811
+        start_server, outbox_target, fake_mailchimp):  # noqa: F811
     fake = fake_mailchimp
     server, client = start_server(
-        FORMS_WORKER="1", FORMS_WORKER_INTERVAL="1", FORMS_HEALTH_MAX_AGE="3600",
+        db=outbox_target, FORMS_WORKER="1", FORMS_WORKER_INTERVAL="1", FORMS_HEALTH_MAX_AGE="3600",
         MAILCHIMP_API_KEY=fake.api_key, MAILCHIMP_LIST_ID=fake.list_id,
         MAILCHIMP_API_ROOT=fake.api_root)
     env = server.env
@@ -158,13 +158,13 @@ def test_mailchimp_outage_nothing_stranded_and_status_tells_the_truth(
     assert {r["status"] for r in rows(server.db, "SELECT status FROM signups")} == {"synced"}
 
 
-def test_publish_sync_line_counts_the_backlog(tmp_path, fake_mailchimp):  # noqa: F811
+def test_publish_sync_line_counts_the_backlog(outbox_target, fake_mailchimp):  # noqa: F811
     """`make publish`'s sync prints the same backlog (here: a deferred contact message)."""
     from forms.outbox import Outbox, utcnow
     from datetime import timedelta
     from plugins.newsletter.publish_sync import run_publish_sync
 
-    db = tmp_path / "o.sqlite3"
+    db = outbox_target
     box = Outbox(db)
     pk = box.add_message("A", "a@example.com", "hi", False, "/", "192.0.2.1")
     box.defer_message(pk, "cannot connect", utcnow() + timedelta(minutes=5), count_attempt=True)

@@ -3,13 +3,17 @@ the real outbox, `make sync`, a real SMTP server and the fake Mailchimp."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sqlite3
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 
+from forms.db import is_postgres_url
 from forms.mailchimp_client import MailchimpClient, MailchimpConfig, subscriber_hash
 from forms.outbox import Outbox
 from tests.fake_mailchimp.fixtures import fake_mailchimp  # noqa: F401  (fixture)
@@ -24,8 +28,28 @@ def run(env: dict, module: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+def _server_and_name(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts._replace(path="/postgres").geturl(), parts.path.lstrip("/")
+
+
+def _copy_database(source: str, to: str) -> None:
+    """(Re)create database `to` as a copy of `source`, on the same PostgreSQL server."""
+    import psycopg
+
+    server, name = _server_and_name(source)
+    target = _server_and_name(to)[1]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{name}"')
+
+
 def backup(db, to) -> None:
-    """What an operator's backup does: SQLite's online backup."""
+    """What an operator's backup does: SQLite's online backup; on PostgreSQL, a copy of
+    the database made by the server (CREATE DATABASE ... TEMPLATE, while nothing is connected)."""
+    if is_postgres_url(db):
+        _copy_database(db, to)
+        return
     src, dst = sqlite3.connect(db), sqlite3.connect(to)
     try:
         src.backup(dst)
@@ -35,14 +59,35 @@ def backup(db, to) -> None:
 
 
 def restore(copy, db) -> None:
+    """The backup put back in place of the outbox, under the same name (the same URL)."""
+    if is_postgres_url(db):
+        _copy_database(copy, db)  # drops the outbox, then recreates it from the copy
+        return
     for suffix in ("-wal", "-shm"):
         (db.parent / (db.name + suffix)).unlink(missing_ok=True)
     backup(copy, db)
 
 
-@pytest.fixture
-def world(tmp_path, fake_mailchimp):  # noqa: F811
-    db = tmp_path / "outbox.sqlite3"
+def every_row(url: str) -> str:
+    """Every row of every table of a PostgreSQL database, as text."""
+    tables = rows(url, "SELECT table_name AS t FROM information_schema.tables "
+                       "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+    assert tables
+    return "\n".join(r["row"] for t in tables
+                     for r in rows(url, f'SELECT x::text AS row FROM "{t["t"]}" x'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request, tmp_path, fake_mailchimp):  # noqa: F811
+    """On PostgreSQL the outbox and the erasure ledger are two databases of one server."""
+    if request.param == "sqlite":
+        db = tmp_path / "outbox.sqlite3"
+        pending_backup = tmp_path / "backup-before-sync.sqlite3"
+        ledger = tmp_path / "ledger" / "erasures.sqlite3"
+    else:
+        postgres = request.getfixturevalue("postgres")
+        db, ledger = postgres.create_database(), postgres.create_database()
+        pending_backup = postgres.url(_server_and_name(db)[1] + "_backup")
     box = Outbox(db)
     box.add_signup(STORED, "Erin", True, "Yes, email me", "/newsletter/", "198.51.100.7")
     box.add_contact(name="Erin", email=STORED, message="Please call me back", source="/contact/",
@@ -53,18 +98,17 @@ def world(tmp_path, fake_mailchimp):  # noqa: F811
     box.add_contact(name="Otto", email="other@example.com", message="Unrelated", source="/contact/",
                     ip="192.0.2.1", subscribe=False, consent_text="")
     box.close()
-    pending_backup = tmp_path / "backup-before-sync.sqlite3"
     backup(db, pending_backup)
     handler = RecordingHandler()
     controller = smtp_server(handler)
     env = base_env(db, MAILCHIMP_API_KEY=fake_mailchimp.api_key,
                    MAILCHIMP_LIST_ID=fake_mailchimp.list_id, MAILCHIMP_API_ROOT=fake_mailchimp.api_root,
-                   FORMS_ERASURE_LEDGER=str(tmp_path / "ledger" / "erasures.sqlite3"),
+                   FORMS_ERASURE_LEDGER=str(ledger),
                    **smtp_env(controller))
     first = run(env, "forms.sync")
     assert first.returncode == 0, first.stdout + first.stderr
     yield dict(db=db, env=env, fake=fake_mailchimp, handler=handler, backup=pending_backup,
-               ledger=tmp_path / "ledger" / "erasures.sqlite3")
+               ledger=ledger)
     controller.stop()
 
 
@@ -100,18 +144,28 @@ def test_erase_removes_everywhere_and_nothing_brings_the_person_back(world):
     [call] = fake.calls_of("delete_member_permanent")
     assert call.method == "POST" and call.status == 204
     assert call.path.endswith(f"/members/{subscriber_hash(STORED)}/actions/delete-permanent")
-    # The outbox: no row, and no byte of the address left in the files.
+    # The outbox: no row, and no byte of the address left in the files (on PostgreSQL:
+    # in no row of any table).
     assert not rows(db, "SELECT id FROM signups WHERE email = ?", (STORED,))
     assert not rows(db, "SELECT id FROM messages WHERE email = ?", (STORED,))
     assert rows(db, "SELECT email FROM signups") == [{"email": "other@example.com"}]
-    for path in db.parent.glob(db.name + "*"):
-        assert STORED.encode() not in path.read_bytes(), path
-        assert b"Please call me back" not in path.read_bytes(), path
+    if is_postgres_url(db):
+        held = every_row(db)
+        assert "other@example.com" in held
+        assert STORED not in held and "Please call me back" not in held
+    else:
+        for path in db.parent.glob(db.name + "*"):
+            assert STORED.encode() not in path.read_bytes(), path
+            assert b"Please call me back" not in path.read_bytes(), path
     # The ledger: a salted hash, never the address.
-    ledger = world["ledger"].read_bytes()
-    assert STORED.encode() not in ledger
+    if is_postgres_url(world["ledger"]):
+        assert STORED not in every_row(world["ledger"])
+    else:
+        assert STORED.encode() not in world["ledger"].read_bytes()
     [entry] = rows(world["ledger"], "SELECT address_hash, erased_at FROM erasures")
-    assert len(entry["address_hash"]) == 64 and entry["address_hash"] != subscriber_hash(STORED)
+    assert re.fullmatch(r"[0-9a-f]{64}", entry["address_hash"])
+    assert entry["address_hash"] != hashlib.sha256(STORED.encode()).hexdigest()  # salted
+    assert entry["address_hash"] != subscriber_hash(STORED)
 
     # Export now finds nothing.
     data = json.loads(run(env, "forms.person", "export", TARGET).stdout)

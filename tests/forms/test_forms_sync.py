@@ -140,9 +140,9 @@ def test_kill_mid_run_loses_nothing_and_resends_nothing_accepted(outbox_target):
     assert resent["attempts"] == 2
 
 
-def test_worker_delivers_without_manual_sync(start_server, smtp):
+def test_worker_delivers_without_manual_sync(outbox_target, start_server, smtp):
     handler, controller = smtp
-    server, client = start_server(FORMS_WORKER="1", FORMS_WORKER_INTERVAL="60",
+    server, client = start_server(db=outbox_target, FORMS_WORKER="1", FORMS_WORKER_INTERVAL="60",
                                   **smtp_env(controller))
     sent_at = time.monotonic()
     reply = client.post_json("/api/contact", {"name": "Quick", "email": "quick@example.com",
