@@ -101,6 +101,12 @@ def checked(fields: Mapping[str, Any], key: str) -> bool:
     return text(fields, key).strip().lower() in _TRUE
 
 
+def multiline(fields: Mapping[str, Any], key: str) -> str:
+    """A textarea's text: line breaks as LF (browsers send CRLF), no NUL
+    characters (PostgreSQL's text type and SMTP both refuse them), trimmed."""
+    return text(fields, key).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+
+
 def is_bot(fields: Mapping[str, Any]) -> bool:
     """The honeypot field is hidden from people; anything in it comes from a bot."""
     value = fields.get(HONEYPOT)
@@ -175,8 +181,7 @@ def validate_contact(
     errors: dict[str, str] = {}
     name = _name(text(fields, "name"), errors, required=True)
     email = normalize_email(text(fields, "email"), errors)
-    # Browsers send a textarea's line breaks as CRLF: kept as LF, the one line end.
-    message = text(fields, "message").replace("\r\n", "\n").replace("\r", "\n").strip()
+    message = multiline(fields, "message")
     if not message:
         errors["message"] = "message-missing"
     elif len(message) > MESSAGE_MAX:

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..validation import ValidationError, _name, _too_fast, checked, normalize_email, text
+from ..validation import ValidationError, _name, _too_fast, checked, multiline, normalize_email, text
 from .render import count_links
 
 POST_MAX = 300
@@ -30,7 +30,7 @@ def validate_comment(fields: Mapping[str, Any], *, max_links: int, max_length: i
         errors["post"] = "comment-post-unknown"
     name = _name(text(fields, "name"), errors, required=True)
     email = normalize_email(text(fields, "email"), errors)
-    body = text(fields, "body").replace("\r\n", "\n").strip()
+    body = multiline(fields, "body")
     if not body:
         errors["body"] = "comment-missing"
     elif len(body) > max_length:

@@ -31,11 +31,19 @@ def start_server(tmp_path):
         server.stop()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_outbox(request, tmp_path_factory):
+    """A module's fresh outbox on each backend: a SQLite file, or a new database on the test server."""
+    if request.param == "sqlite":
+        return tmp_path_factory.mktemp("outbox") / "forms.sqlite3"
+    return request.getfixturevalue("postgres").create_database()
+
+
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """One server for the many read-only-ish input tests of a module."""
+def shared(tmp_path_factory, module_outbox):
+    """One server for the many read-only-ish input tests of a module, on each backend."""
     tmp = tmp_path_factory.mktemp("shared")
-    db = tmp / "forms.sqlite3"
+    db = module_outbox
     server = FormsServer(
         base_env(db, FORMS_ALLOWED_ORIGINS="https://blog.example.com", SITEURL="https://blog.example.com",
                  CONTACT_MIN_SECONDS="3"),

@@ -67,16 +67,16 @@ def subject(raw: bytes) -> str:
 
 
 def _expected_message(value: str) -> str:
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
 
 
 @pytest.fixture(scope="module")
-def answers(tmp_path_factory, request):
-    """Posts every string in every field; returns the server, replies and expectations."""
+def answers(tmp_path_factory, request, module_outbox):
+    """Posts every string in every field, on each backend; returns the server, replies and expectations."""
     from tests.support.servers import Client, FormsServer, base_env
 
     tmp = tmp_path_factory.mktemp("hostile")
-    db = tmp / "outbox.sqlite3"
+    db = module_outbox
     server = FormsServer(base_env(db, FORMS_MAX_BODY="16384"), tmp / "server.log").start()
     server.db = db
     client = Client(server.url)

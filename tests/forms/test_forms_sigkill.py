@@ -31,6 +31,16 @@ from tests.support.servers import (
 
 CLIENTS = 20
 FIGURES: dict = {}
+LEASE = 5  # the shortest FORMS_CLAIM_LEASE allowed; PostgreSQL: a killed process's claims are taken over once their lease has run out
+
+
+def lease_for(db) -> dict[str, str]:
+    return {"FORMS_CLAIM_LEASE": str(LEASE)} if isinstance(db, str) else {}
+
+
+def wait_out_the_lease(db) -> None:
+    if isinstance(db, str):
+        time.sleep(LEASE + 0.5)
 
 
 def post(port: int, path: str, fields: dict) -> int | None:
@@ -67,15 +77,17 @@ def load(port: int, stop: threading.Event, acked: list, unanswered: list, other:
             other.append((path, key, status))
 
 
-def test_sigkill_under_load_loses_no_acknowledged_submission(tmp_path, fake_mailchimp):  # noqa: F811
+def test_sigkill_under_load_loses_no_acknowledged_submission(tmp_path, outbox_target,
+                                                             fake_mailchimp):  # noqa: F811
     fake = fake_mailchimp
-    db = tmp_path / "outbox.sqlite3"
+    db = outbox_target
     dead_smtp = free_port()  # nothing listens: the worker keeps deferring while we post
     fake.fail_next("empty503", times=None)  # and Mailchimp is down too
     env = base_env(db, FORMS_WORKER="1", FORMS_WORKER_INTERVAL="0.2",
                    MAILCHIMP_API_KEY=fake.api_key, MAILCHIMP_LIST_ID=fake.list_id,
                    MAILCHIMP_API_ROOT=fake.api_root, SMTP_HOST=LOOPBACK, SMTP_PORT=str(dead_smtp),
-                   SMTP_STARTTLS="0", CONTACT_TO="team@example.org", CONTACT_FROM="web@example.org")
+                   SMTP_STARTTLS="0", CONTACT_TO="team@example.org", CONTACT_FROM="web@example.org",
+                   **lease_for(db))
     server = FormsServer(env, tmp_path / "server.log").start()
     acked, unanswered, other = [], [], []
     stop = threading.Event()
@@ -116,6 +128,7 @@ def test_sigkill_under_load_loses_no_acknowledged_submission(tmp_path, fake_mail
         handler = RecordingHandler()
         controller = smtp_server(handler)
         fake.clear_faults()
+        wait_out_the_lease(db)  # the killed instance's worker may have held a claim
         try:
             sync_env = dict(env, **smtp_env(controller, CONTACT_FROM="web@example.org"))
             result = subprocess.run([sys.executable, "-m", "forms.sync"], cwd=PROJECT_ROOT,
@@ -149,11 +162,12 @@ def test_sigkill_under_load_loses_no_acknowledged_submission(tmp_path, fake_mail
 MC_CHILD_N = 1200
 
 
-def test_make_sync_killed_mid_mailchimp_batch_resumes_exactly_once(tmp_path, fake_mailchimp):  # noqa: F811
+def test_make_sync_killed_mid_mailchimp_batch_resumes_exactly_once(outbox_target,
+                                                                   fake_mailchimp):  # noqa: F811
     from forms.outbox import Outbox
 
     fake = fake_mailchimp
-    db = tmp_path / "outbox.sqlite3"
+    db = outbox_target
     box = Outbox(db)
     for i in range(MC_CHILD_N):
         box.add_signup(f"b{i}@example.org", f"B{i}", True, "ok", f"/posts/{i % 3}/", "192.0.2.9")
@@ -163,7 +177,7 @@ def test_make_sync_killed_mid_mailchimp_batch_resumes_exactly_once(tmp_path, fak
     handler = RecordingHandler()
     controller = smtp_server(handler)
     env = base_env(db, MAILCHIMP_API_KEY=fake.api_key, MAILCHIMP_LIST_ID=fake.list_id,
-                   MAILCHIMP_API_ROOT=fake.api_root, **smtp_env(controller))
+                   MAILCHIMP_API_ROOT=fake.api_root, **smtp_env(controller), **lease_for(db))
     try:
         child = subprocess.Popen([sys.executable, "-m", "forms.sync"], cwd=PROJECT_ROOT, env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -176,6 +190,7 @@ def test_make_sync_killed_mid_mailchimp_batch_resumes_exactly_once(tmp_path, fak
         assert len(fake.members) > 0  # Mailchimp created members the outbox never recorded
         assert {r["status"] for r in rows(db, "SELECT status FROM signups")} == {"pending"}
         fake.clear_faults()
+        wait_out_the_lease(db)
         result = subprocess.run([sys.executable, "-m", "forms.sync"], cwd=PROJECT_ROOT, env=env,
                                 capture_output=True, text=True, timeout=300)
     finally:
@@ -189,12 +204,12 @@ def test_make_sync_killed_mid_mailchimp_batch_resumes_exactly_once(tmp_path, fak
     assert rows(db, "SELECT status FROM messages WHERE id = ?", (pk,))[0]["status"] == "delivered"
 
 
-def test_make_sync_killed_mid_smtp_prints_the_truth_after(tmp_path):
+def test_make_sync_killed_mid_smtp_prints_the_truth_after(outbox_target):
     """Killed while the server holds the DATA of message 2: the next run's summary
     and exit code, and each message once."""
     from forms.outbox import Outbox
 
-    db = tmp_path / "outbox.sqlite3"
+    db = outbox_target
     box = Outbox(db)
     for i in range(3):
         box.add_message(f"V{i}", f"v{i}@example.com", f"Note {i}", False, "/contact/", "192.0.2.1")
@@ -203,7 +218,7 @@ def test_make_sync_killed_mid_smtp_prints_the_truth_after(tmp_path):
     controller = smtp_server(blocking)
     try:
         child = subprocess.Popen([sys.executable, "-m", "forms.sync"], cwd=PROJECT_ROOT,
-                                 env=base_env(db, **smtp_env(controller, SMTP_TIMEOUT="30")),
+                                 env=base_env(db, **smtp_env(controller, SMTP_TIMEOUT="30"), **lease_for(db)),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert blocking.blocked.wait(15)
         child.send_signal(signal.SIGKILL)
@@ -215,11 +230,12 @@ def test_make_sync_killed_mid_smtp_prints_the_truth_after(tmp_path):
     listing = subprocess.run([sys.executable, "-m", "forms.outbox_cli"], cwd=PROJECT_ROOT,
                              env=base_env(db), capture_output=True, text=True, timeout=60)
     assert "undelivered=2 (messages: waiting=1 sending=1)" in listing.stdout, listing.stdout
+    wait_out_the_lease(db)
     handler = RecordingHandler()
     controller = smtp_server(handler)
     try:
         result = subprocess.run([sys.executable, "-m", "forms.sync"], cwd=PROJECT_ROOT,
-                                env=base_env(db, **smtp_env(controller)), capture_output=True,
+                                env=base_env(db, **smtp_env(controller), **lease_for(db)), capture_output=True,
                                 text=True, timeout=60)
     finally:
         controller.stop()
