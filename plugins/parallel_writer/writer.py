@@ -146,7 +146,8 @@ class DeferredWriter(Writer):
 
     def _write_feed(self, elements, context, path, url=None, feed_type="atom",
                     override_output=False, feed_title=None):
-        key = self.digests(context).feed(elements, path, url, feed_type, feed_title)
+        key = (self.digests(context).feed(elements, path, url, feed_type, feed_title)
+               if self.only_changed else None)
         if self.unchanged(path, key):
             self._keep(sanitised_join(self.output_path, path), override_output)
             return
@@ -183,6 +184,8 @@ class _KeyedTemplate:
         self.template, self.writer, self.context = template, writer, context
 
     def render(self, localcontext):
+        if not self.writer.only_changed:
+            return self.template.render(localcontext)
         try:
             key = self.writer.digests(self.context).page(self.template, localcontext)
         except Exception as error:  # noqa: BLE001 - a key we cannot make means: render it
