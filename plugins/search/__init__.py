@@ -145,7 +145,7 @@ def _write_entry(bundles, shards):
             shutil.copyfile(source, target)
     listing = json.dumps({"bundles": [name + "/" for name in names]})
     entry = os.path.join(bundles, "shards.json")
-    if not os.path.isfile(entry) or open(entry, encoding="utf-8").read() != listing:
+    if _read_text(entry) != listing:
         with open(entry, "w", encoding="utf-8") as handle:
             handle.write(listing)
     keep = set(names) | set(UI_ASSETS) | {"shards.json"}
@@ -176,6 +176,14 @@ def _sync(fresh, bundle):
                 os.remove(path)
         if folder != bundle and not os.listdir(folder):
             os.rmdir(folder)
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def _same_bytes(left, right):
