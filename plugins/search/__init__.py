@@ -9,8 +9,8 @@ bundles, and pagefind-ui.js and pagefind-ui.css. A build whose pages are
 what the last one indexed (same bytes) does not run Pagefind at all. With
 SEARCH_SHARD_PAGES the pages are split into shards of about that many,
 each its own bundle, which the search page merges (Pagefind's mergeIndex):
-editing one post then costs one shard's indexing, not the site's, at the
-price described in shards.py.
+editing one post then costs one shard's indexing, not the site's
+(shards.py; vocabulary.py says how the shards answer as one index).
 
 Only article text is indexed: article.html marks the <article> with
 data-pagefind-body and the byline, table of contents, share, signup,
@@ -33,10 +33,9 @@ Settings:
                     (SEARCH_URL follows it)
   SEARCH_PAGEFIND_ARGS  extra command-line arguments for pagefind; default []
   SEARCH_SHARD_PAGES    about how many article pages a search shard holds;
-                        default 0: one index of every page. Fewer pages per
-                        shard: cheaper re-indexing after an edit, more files
-                        fetched per search, and rare words ranked below
-                        prefix matches (shards.py)
+                        default 250; 0: one index of every page. Fewer pages
+                        per shard: cheaper re-indexing after an edit, more
+                        files fetched per search (shards.py, vocabulary.py)
 """
 
 import json
@@ -52,6 +51,8 @@ import time
 from pelican import signals
 
 from .shards import Plan, shard_name
+from .vocabulary import page_html as vocabulary_page_html
+from .vocabulary import page_path as vocabulary_page_path
 
 log = logging.getLogger(__name__)
 UI_ASSETS = ("pagefind-ui.js", "pagefind-ui.css")
@@ -67,7 +68,7 @@ def _defaults(pelican):
     settings.setdefault("SEARCH_SAVE_AS", "search/index.html")
     settings.setdefault("SEARCH_URL", settings["SEARCH_SAVE_AS"].replace("index.html", ""))
     settings.setdefault("SEARCH_PAGEFIND_ARGS", [])
-    settings.setdefault("SEARCH_SHARD_PAGES", 0)
+    settings.setdefault("SEARCH_SHARD_PAGES", 250)
     if settings["SEARCH_ENABLED"] and "search" not in settings["DIRECT_TEMPLATES"]:
         settings["DIRECT_TEMPLATES"] = list(settings["DIRECT_TEMPLATES"]) + ["search"]
 
@@ -84,7 +85,7 @@ def index(pelican):
     plan = Plan(settings, output, _article_glob(settings))
     stale = [n for n in plan.stale(bundles) if plan.members[n]]  # an empty shard has no index
     with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=os.path.dirname(output)) as work:
-        _index_shards(settings, output, work, {n: plan.members[n] for n in stale})
+        _index_shards(settings, output, work, {n: plan.members[n] for n in stale}, plan.vocabulary)
         for number in stale:
             _sync(os.path.join(work, shard_name(number)), os.path.join(bundles, shard_name(number)))
     _write_entry(bundles, [n for n in range(plan.count) if plan.members[n]])
@@ -93,13 +94,19 @@ def index(pelican):
               time.monotonic() - started)
 
 
-def _index_shards(settings, output, work, shards):
+def _index_shards(settings, output, work, shards, vocabulary):
     """Index each shard's pages into work/<shard>: the pages are hard-linked
-    into a folder of their own (same paths, so the same URLs), and Pagefind
-    runs on that folder, as many at once as there are cores."""
+    into a folder of their own (same paths, so the same URLs), with the
+    site's vocabulary pages when there are shards, and Pagefind runs on that
+    folder, as many at once as there are cores."""
     running = []
     for number, pages in shards.items():
         site = os.path.join(work, "site-" + shard_name(number))
+        for lang, words in vocabulary.items():
+            target = os.path.join(site, vocabulary_page_path(_article_glob(settings), lang))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(vocabulary_page_html(lang, words))
         for page in pages:
             target = os.path.join(site, page)
             os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -9,11 +9,13 @@ A build indexes again only the shards whose pages were added, removed or
 changed (by a digest of their bytes), or whose bundle is missing; the
 record of the last build is CACHE_PATH/search-shards.json.
 
-Off by default (one shard): when a word is missing from an index, Pagefind
-searches for the longest prefix of it that the index has (since 1.0, and it
-cannot be turned off), so a shard without the word answers with matches
-for, say, "a", and the merged list can rank those above the one post that
-has the word. Without shards that happens only for words no post has.
+With more than one shard, each shard also indexes a page of the whole
+site's words (vocabulary.py), so that a shard without a word does not
+answer with Pagefind's longest-prefix matches for it. A change to those
+words (an edit that brings a word no page had, or removes a word's last
+page) makes every shard stale. Each shard ranks its own pages (Pagefind's
+BM25 counts pages per shard), so the merged order can differ a little from
+one index's; the set of results is the same.
 """
 
 import glob
@@ -22,6 +24,8 @@ import json
 import math
 import os
 from importlib import metadata
+
+from .vocabulary import Words
 
 RECORD = "search-shards.json"
 
@@ -38,10 +42,18 @@ class Plan:
         size = int(settings.get("SEARCH_SHARD_PAGES", 0))
         self.count = max(1, math.ceil(len(pages) / size)) if size > 0 else 1
         self.members = {n: {} for n in range(self.count)}
+        self.words = Words(settings) if self.count > 1 else None
         for page in pages:
-            self.members[_shard_of(page, self.count)][page] = _digest_file(os.path.join(output, page))
+            with open(os.path.join(output, page), "rb") as handle:
+                data = handle.read()
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            self.members[_shard_of(page, self.count)][page] = digest
+            if self.words:
+                self.words.add(page, digest, lambda: data.decode("utf-8", "replace"))
+        self.vocabulary = self.words.by_language() if self.words else {}
         self.setup = {"output": output, "count": self.count, "pagefind": _pagefind_version(),
-                      "args": list(settings.get("SEARCH_PAGEFIND_ARGS", [])), "pattern": pattern}
+                      "args": list(settings.get("SEARCH_PAGEFIND_ARGS", [])), "pattern": pattern,
+                      "vocabulary": _digest_json(self.vocabulary)}
         self._previous = self._load()
 
     def stale(self, bundles):
@@ -59,6 +71,8 @@ class Plan:
         with open(path + ".tmp", "w", encoding="utf-8") as handle:
             json.dump({**self.setup, "shards": {str(n): m for n, m in self.members.items()}}, handle)
         os.replace(path + ".tmp", path)
+        if self.words:
+            self.words.save()
 
     def _path(self):
         return os.path.join(self.settings.get("CACHE_PATH", "cache"), RECORD)
@@ -75,9 +89,8 @@ def _shard_of(page, count):
     return int(hashlib.blake2b(page.encode(), digest_size=8).hexdigest(), 16) % count
 
 
-def _digest_file(path):
-    with open(path, "rb") as handle:
-        return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+def _digest_json(value):
+    return hashlib.blake2b(json.dumps(value).encode(), digest_size=16).hexdigest()
 
 
 def _pagefind_version():

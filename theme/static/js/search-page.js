@@ -1,5 +1,7 @@
 // The search page: Pagefind's UI over every shard of the index (plugins/search:
 // the first shard's bundle, the others merged in), labelled, and primed from ?q=.
+// Only pages filtered kind:post are asked for, which leaves out each shard's
+// vocabulary page (plugins/search/vocabulary.py); main.css hides the filter.
 (function () {
   var root = document.querySelector("[data-search]");
   if (!root || !window.PagefindUI) return;
@@ -12,6 +14,7 @@
       mergeIndex: bundles.slice(1).map(function (name) { return { bundlePath: base + name }; }),
       showSubResults: false, showImages: false, resetStyles: false, autofocus: false
     });
+    ui.triggerFilters({ kind: "post" });
     var query = new URLSearchParams(location.search).get("q");
     var input = root.querySelector("input");
     if (input) {

@@ -1,0 +1,117 @@
+"""A sharded search index answers as one index does, on posts others wrote.
+
+The two real Pelican blogs of tests/fixtures/pelican_blog (Full Stack
+Python, MIT; Bossy Lobster, Apache-2.0: 150 posts) and the samples are
+built once with one index; the same pages are then indexed again in shards
+of 20 (8 shards). Real Chromium runs Pagefind's own search over both, with
+the filter the search page uses, for words of the posts, prefixes of them,
+two-word queries and words no post has, and every query must find the same
+set of pages in both."""
+
+import json
+import re
+import shutil
+from types import SimpleNamespace
+
+import pytest
+
+from plugins.search import index as index_search
+from tests.site.conftest import ROOT
+from tests.support.browser import launch, serve_directory
+from tests.writers.test_build_equivalence import build
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+BLOGS = ROOT / "tests" / "fixtures" / "pelican_blog"
+SHARD_PAGES = 20
+# Words no page has (so one index answers with its longest-prefix matches,
+# and each shard must give the same ones), and a sample post's rare word.
+ABSENT = ["pythonistas", "kubernetesy", "accountancies", "zzyzx", "databasing"]
+
+SEARCH = r"""async ([bundles, queries]) => {
+  const pagefind = await import(bundles[0] + "pagefind.js");
+  await pagefind.options({ basePath: bundles[0] });
+  for (const bundle of bundles.slice(1)) await pagefind.mergeIndex(bundle);
+  const found = {};
+  for (const query of queries) {
+    const search = await pagefind.search(query, { filters: { kind: "post" } });
+    const pages = await Promise.all(search.results.map(r => r.data()));
+    // Pagefind puts each bundle's site folder (/one, /sharded) before the URL.
+    found[query] = pages.map(p => new URL(p.url, location.href).pathname
+                                   .replace(/^\/(one|sharded)\//, "/")).sort();
+  }
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def two_indexes(tmp_path_factory):
+    root = tmp_path_factory.mktemp("search-shards")
+    content = root / "content"
+    shutil.copytree(ROOT / "content", content)
+    for blog in ("fullstackpython", "bossylobster"):
+        (content / "posts" / blog).mkdir()
+        for post in (BLOGS / blog).glob("*.m*d*"):
+            shutil.copy(post, content / "posts" / blog / post.name)
+    one = build(content, root / "one", "SEARCH_SHARD_PAGES=0")
+    sharded = root / "sharded"
+    shutil.copytree(one, sharded)
+    settings = {"OUTPUT_PATH": str(sharded), "CACHE_PATH": str(root / "cache"), "SEARCH_ENABLED": True,
+                "ARTICLE_SAVE_AS": "{date:%Y}/{date:%m}/{slug}/index.html",
+                "SEARCH_SHARD_PAGES": SHARD_PAGES, "SEARCH_PAGEFIND_ARGS": []}
+    index_search(SimpleNamespace(settings=settings))
+    with serve_directory(root) as origin:
+        yield origin, root
+
+
+def _bundles(origin, root, site):
+    listing = json.loads((root / site / "pagefind" / "shards.json").read_text())
+    return [f"{origin}/{site}/pagefind/{name}" for name in listing["bundles"]]
+
+
+def _queries():
+    """Words of the posts' sources (taken here, not from the plugin's own
+    vocabulary, which this checks), prefixes of them and pairs of them."""
+    text = " ".join(p.read_text(encoding="utf-8").lower()
+                    for p in sorted(BLOGS.glob("*/*.m*d*")))
+    vocabulary = sorted({w for w in re.findall(r"\w+", text) if len(w) >= 3})
+    sample = vocabulary[::max(1, len(vocabulary) // 80)]
+    prefixes = sorted({w[:4] for w in sample[::3]})
+    pairs = [f"{a} {b}" for a, b in zip(sample[::7], sample[3::7])]
+    return sample + prefixes + pairs + ABSENT
+
+
+def test_the_sharded_index_finds_what_one_index_finds(two_indexes):
+    origin, root = two_indexes
+    one, sharded = _bundles(origin, root, "one"), _bundles(origin, root, "sharded")
+    assert len(one) == 1 and len(sharded) == 8
+    queries = _queries()
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        page.goto(origin + "/one/")
+        expected = page.evaluate(SEARCH, [one, queries])
+        page.goto(origin + "/sharded/")
+        found = page.evaluate(SEARCH, [sharded, queries])
+        browser.close()
+    differ = {q: (expected[q], found[q]) for q in queries if expected[q] != found[q]}
+    assert differ == {}
+    # The queries exercise what matters: many words, some found on many pages,
+    # and absent words that one index answers with prefix matches.
+    assert len(queries) >= 100
+    assert sum(1 for q in queries if len(expected[q]) >= 10) >= 10
+    assert sum(1 for q in ABSENT if expected[q]) >= 3
+    assert all(not url.startswith("/_words") for urls in found.values() for url in urls)
+
+
+def test_without_the_filter_the_vocabulary_pages_would_show(two_indexes):
+    """The kind:post filter is what keeps them out of the results."""
+    origin, root = two_indexes
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        page.goto(origin + "/sharded/")
+        urls = page.evaluate(SEARCH.replace("{ filters: { kind: \"post\" } }", "{}"),
+                             [_bundles(origin, root, "sharded"), ["python"]])["python"]
+        browser.close()
+    assert sum(1 for url in urls if url.startswith("/_words-en/")) == 8, urls
