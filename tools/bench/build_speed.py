@@ -17,9 +17,9 @@ vanilla_lean_settings.py) on the generated posts; our site as it is
 kept beside them. Median of 5 interleaved runs by default, cold and warm
 (one post touched, content cache on), with each run's peak memory (the
 largest resident set in its process tree, see measure_run.py).
---search-shards PAGES adds a third side: ours with the search index in
-shards of about PAGES pages (SEARCH_SHARD_PAGES), so a warm build re-indexes
-one shard.
+--search-shards PAGES adds a third side: ours with SEARCH_SHARD_PAGES=PAGES
+(the default is 250; 0 gives one index of every page, re-indexed whole after
+any edit of a post).
 
     python -m tools.bench.build_speed [--sizes 1000 5000] [--repeat 3]
     python -m tools.bench.build_speed --lean [--sizes 1000 5000] [--repeat 5] [--search-shards 250]
@@ -132,8 +132,9 @@ def ours_sharded(pages):
 def measure_lean(size, repeat, workdir, shards=None):
     corpus, site = lean_content(size, workdir)
     sides = {"vanilla": (vanilla_lean, corpus), "ours": (ours_as_is, site)}
-    if shards:
-        sides[f"ours, search shards of {shards}"] = (ours_sharded(shards), site)
+    if shards is not None:
+        label = f"search shards of {shards}" if shards else "one search index"
+        sides[f"ours, {label}"] = (ours_sharded(shards), site)
     results = {side: {kind: [] for kind in ("cold", "warm", "cold_mib", "warm_mib")} for side in sides}
     for round_number in range(repeat):
         for kind in ("cold", "warm"):
