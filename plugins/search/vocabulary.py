@@ -22,6 +22,7 @@ an edit's "2026." is the "2026" other pages have, and the vocabulary, with
 every shard, changes less often.
 """
 
+import functools
 import html
 import json
 import os
@@ -61,18 +62,21 @@ def page_words(text):
     return (lang.group(1).lower() if lang else ""), sorted(words)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a site repeats most of its words on many pages
 def _index_words(token):
     """What Pagefind indexes from one whitespace-separated token, in lower
     case: the token without punctuation (keeping, or not, the connectors
     like "_" that Pagefind keeps), and, as Pagefind splits a compound word,
     its parts of two or more characters between ASCII punctuation and where
     case or digits change, and its symbols (emoji)."""
+    if token.isalnum() and (token.islower() or token[1:].islower() or token.isdigit()):
+        return frozenset((token.lower(),))  # a plain word: only itself
     kept = "".join(c for c in token if c.isalnum() or unicodedata.category(c) == "Pc")
     words = {kept, "".join(c for c in kept if c.isalnum())}
     for piece in _ASCII_PUNCTUATION.split(token):
         words.update(part for part in _case_parts(piece) if len(part) > 1)
     words.update(c for c in token if unicodedata.category(c) == "So")
-    return {word.lower() for word in words}
+    return frozenset(word.lower() for word in words)
 
 
 def _case_parts(piece):
@@ -94,12 +98,17 @@ def _element_end(text, start):
     name, depth = first.group(2).lower(), 1
     if name in _VOID:
         return first.end()
-    for match in _ELEMENT.finditer(text, first.end()):
-        if match.group(2).lower() == name and not match.group(3).rstrip().endswith("/"):
+    for match in _same_name(name).finditer(text, first.end()):
+        if not (match.group(2) or "").rstrip().endswith("/"):
             depth += -1 if match.group(1) else 1
             if depth == 0:
                 return match.end()
     return len(text)
+
+
+@functools.lru_cache(maxsize=None)
+def _same_name(name):
+    return re.compile(rf"<(/?){re.escape(name)}(\s[^>]*)?>", re.I)
 
 
 def _without_ignored(body):
