@@ -122,8 +122,19 @@ def _index_shards(settings, output, work, shards, vocabulary):
         _wait(process)
 
 
+def _pagefind_command():
+    """The Pagefind binary from the pagefind_bin_extended wheel, run directly
+    (a shard each costs no Python start-up), or else `python -m pagefind`."""
+    try:
+        from pagefind_bin_extended import get_executable
+        executable = get_executable()
+    except ImportError:  # pragma: no cover - pagefind installed without [extended]
+        executable = None
+    return [str(executable)] if executable else [sys.executable, "-m", "pagefind"]
+
+
 def _start_pagefind(settings, site, bundle):
-    command = [sys.executable, "-m", "pagefind", "--site", site, "--quiet", "--output-path", bundle,
+    command = [*_pagefind_command(), "--site", site, "--quiet", "--output-path", bundle,
                "--glob", _article_glob(settings), *settings.get("SEARCH_PAGEFIND_ARGS", [])]
     try:
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
