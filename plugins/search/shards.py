@@ -43,18 +43,23 @@ class Plan:
         self.count = max(1, math.ceil(len(pages) / size)) if size > 0 else 1
         self.members = {n: {} for n in range(self.count)}
         self.words = Words(settings) if self.count > 1 else None
+        self._previous = self._load()
+        known, self.files = self._previous.get("files", {}), {}
         for page in pages:
-            with open(os.path.join(output, page), "rb") as handle:
-                data = handle.read()
-            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            path = os.path.join(output, page)
+            stat = os.stat(path)
+            mtime, length, digest = known.get(page) or (None, None, None)
+            # A page the writer left alone keeps its mtime: its digest is the one recorded.
+            if [mtime, length] != [stat.st_mtime_ns, stat.st_size]:
+                digest = _digest_file(path)
+            self.files[page] = [stat.st_mtime_ns, stat.st_size, digest]
             self.members[_shard_of(page, self.count)][page] = digest
             if self.words:
-                self.words.add(page, digest, lambda: data.decode("utf-8", "replace"))
+                self.words.add(page, digest, lambda: _read_text(path))
         self.vocabulary = self.words.by_language() if self.words else {}
         self.setup = {"output": output, "count": self.count, "pagefind": _pagefind_version(),
                       "args": list(settings.get("SEARCH_PAGEFIND_ARGS", [])), "pattern": pattern,
                       "vocabulary": _digest_json(self.vocabulary)}
-        self._previous = self._load()
 
     def stale(self, bundles):
         """The shards to index again: all of them when the setup changed."""
@@ -69,7 +74,8 @@ class Plan:
         path = self._path()
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path + ".tmp", "w", encoding="utf-8") as handle:
-            json.dump({**self.setup, "shards": {str(n): m for n, m in self.members.items()}}, handle)
+            json.dump({**self.setup, "shards": {str(n): m for n, m in self.members.items()},
+                       "files": self.files}, handle)
         os.replace(path + ".tmp", path)
         if self.words:
             self.words.save()
@@ -87,6 +93,16 @@ class Plan:
 
 def _shard_of(page, count):
     return int(hashlib.blake2b(page.encode(), digest_size=8).hexdigest(), 16) % count
+
+
+def _digest_file(path):
+    with open(path, "rb") as handle:
+        return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+
+
+def _read_text(path):
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return handle.read()
 
 
 def _digest_json(value):
