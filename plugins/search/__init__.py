@@ -51,6 +51,7 @@ import time
 from pelican import signals
 
 from .shards import Plan, shard_name
+from .vocabulary import FILTER as vocabulary_filter
 from .vocabulary import page_html as vocabulary_page_html
 from .vocabulary import page_path as vocabulary_page_path
 
@@ -83,12 +84,19 @@ def index(pelican):
     bundles = os.path.join(output, "pagefind")
     started = time.monotonic()
     plan = Plan(settings, output, _article_glob(settings))
+    if plan.words and plan.words.unfiltered():
+        pages = plan.words.unfiltered()
+        raise SearchIndexError(
+            f"search: {len(pages)} post page(s) lack data-pagefind-filter=\"kind:post\" on their "
+            f"data-pagefind-body element, so the search page, which asks for kind:post pages, would "
+            f"never show them (a theme override of article.html?): {', '.join(pages[:5])}")
     stale = [n for n in plan.stale(bundles) if plan.members[n]]  # an empty shard has no index
     with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=os.path.dirname(output)) as work:
         _index_shards(settings, output, work, {n: plan.members[n] for n in stale}, plan.vocabulary)
         for number in stale:
             _sync(os.path.join(work, shard_name(number)), os.path.join(bundles, shard_name(number)))
-    _write_entry(bundles, [n for n in range(plan.count) if plan.members[n]])
+    _write_entry(bundles, [n for n in range(plan.count) if plan.members[n]],
+                 vocabulary_filter if plan.vocabulary else None)
     plan.save()
     log.debug("search: indexed %d of %d shard(s) of %s in %.1f s", len(stale), plan.count, output,
               time.monotonic() - started)
@@ -151,9 +159,10 @@ def _wait(process):
             f"installed from requirements.txt?\n{detail}")
 
 
-def _write_entry(bundles, shards):
+def _write_entry(bundles, shards, search_filter):
     """<output>/pagefind/ holds the shards, the list the search page reads
-    (shards.json) and the UI's script and style, from the first shard (every
+    (shards.json: the bundles, and the filter that leaves out the vocabulary
+    pages when there are any) and the UI's script and style, from the first shard (every
     shard has the same ones). Anything else there is an older layout's."""
     names = [shard_name(n) for n in shards]
     os.makedirs(bundles, exist_ok=True)
@@ -161,7 +170,10 @@ def _write_entry(bundles, shards):
         source, target = os.path.join(bundles, names[0], asset), os.path.join(bundles, asset)
         if not _same_bytes(source, target):
             shutil.copyfile(source, target)
-    listing = json.dumps({"bundles": [name + "/" for name in names]})
+    listing = {"bundles": [name + "/" for name in names]}
+    if search_filter:
+        listing["filter"] = search_filter
+    listing = json.dumps(listing)
     entry = os.path.join(bundles, "shards.json")
     if _read_text(entry) != listing:
         with open(entry, "w", encoding="utf-8") as handle:

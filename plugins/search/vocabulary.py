@@ -30,7 +30,8 @@ import re
 import unicodedata
 
 RECORD = "search-words.json"
-FILTER = "kind:post"  # on article.html's data-pagefind-body; the vocabulary page has none
+FILTER = {"kind": "post"}  # article.html's data-pagefind-body has it; the vocabulary page has not
+_FILTER_ATTRIBUTE = re.compile(r"""data-pagefind-filter=["']kind:post["']""")
 
 _LANG = re.compile(r"<html[^>]*\blang=[\"']?([\w-]+)", re.I)
 _NOISE = re.compile(r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
@@ -44,12 +45,15 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 def page_words(text):
-    """The language of an article page and the words Pagefind could index from it."""
+    """The language of an article page, the words Pagefind could index from
+    it, and whether its indexed element carries the kind:post filter."""
     lang = _LANG.search(text)
     start = text.find("data-pagefind-body")
     title = _TITLE.findall(text[:start] if start >= 0 else text)
+    filtered = False
     if start >= 0:
         start = text.rfind("<", 0, start)
+        filtered = bool(_FILTER_ATTRIBUTE.search(_ELEMENT.match(text, start).group(0)))
         text = text[start:_element_end(text, start)]
     body = _without_ignored(_NOISE.sub(" ", text))
     pieces = [_TAG.sub("", body), _TAG.sub(" ", body), *title]
@@ -59,7 +63,7 @@ def page_words(text):
         for token in set(html.unescape(piece).split()):
             words.update(_index_words(token))
     words.discard("")
-    return (lang.group(1).lower() if lang else ""), sorted(words)
+    return (lang.group(1).lower() if lang else ""), sorted(words), filtered
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a site repeats most of its words on many pages
@@ -134,14 +138,18 @@ class Words:
 
     def add(self, page, digest, read):
         known = self._known.get(page)
-        if not known or known[0] != digest:
+        if not known or known[0] != digest or len(known) != 4:
             known = [digest, *page_words(read())]
         self.pages[page] = known
+
+    def unfiltered(self):
+        """The pages the search page would never show: no kind:post filter."""
+        return sorted(page for page, (*_, filtered) in self.pages.items() if not filtered)
 
     def by_language(self):
         """{language: sorted words} over every page added."""
         languages = {}
-        for _, lang, words in self.pages.values():
+        for _, lang, words, _ in self.pages.values():
             languages.setdefault(lang, set()).update(words)
         return {lang: sorted(words) for lang, words in sorted(languages.items())}
 

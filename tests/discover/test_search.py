@@ -22,6 +22,8 @@ def served_site(tmp_path_factory):
     result = run_build("pelicanconf.py", output, siteurl="")
     assert result.returncode == 0, result.stderr + result.stdout
     assert (output / "pagefind" / "pagefind-ui.js").is_file()
+    # Seven posts, fewer than a shard's 250: one index, so no vocabulary page to filter out.
+    assert json.loads((output / "pagefind" / "shards.json").read_text()) == {"bundles": ["shard-0/"]}
     with serve_directory(output) as origin:
         yield origin, output
 
@@ -170,8 +172,9 @@ def test_incremental_build_reindexes_only_the_edited_posts_shard(sharded_site):
     assert len(same_words) == 1  # the edited post's shard; the others kept their files
     # A word no page had is a new word in every shard's vocabulary page.
     assert sorted(new_word) == sorted(entries)
-    shards = json.loads((output / "pagefind" / "shards.json").read_text())["bundles"]
-    assert len(shards) == len(entries)
+    listing = json.loads((output / "pagefind" / "shards.json").read_text())
+    assert len(listing["bundles"]) == len(entries)
+    assert listing["filter"] == {"kind": "post"}
 
 
 def test_search_finds_the_word_only_the_edited_post_has(sharded_site, browser):

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from plugins.search import SearchIndexError
 from plugins.search import index as index_search
 from tests.site.conftest import ROOT
 from tests.support.browser import launch, serve_directory
@@ -115,3 +116,23 @@ def test_without_the_filter_the_vocabulary_pages_would_show(two_indexes):
                              [_bundles(origin, root, "sharded"), ["python"]])["python"]
         browser.close()
     assert sum(1 for url in urls if url.startswith("/_words-en/")) == 8, urls
+
+
+def test_a_post_page_without_the_filter_fails_the_build_by_name(tmp_path):
+    """A theme override of article.html without data-pagefind-filter="kind:post"
+    would have its posts left out of every search: the build says so instead."""
+    output = tmp_path / "out"
+    for number in range(3):
+        page = output / "2026" / "01" / f"post-{number}" / "index.html"
+        page.parent.mkdir(parents=True)
+        marked = ' data-pagefind-filter="kind:post"' if number else ""
+        page.write_text(f'<html lang="en"><body><article data-pagefind-body{marked}>'
+                        f"<h1>Post {number}</h1><p>Words of post {number}.</p></article></body></html>")
+    settings = {"OUTPUT_PATH": str(output), "CACHE_PATH": str(tmp_path / "cache"), "SEARCH_ENABLED": True,
+                "ARTICLE_SAVE_AS": "{date:%Y}/{date:%m}/{slug}/index.html",
+                "SEARCH_SHARD_PAGES": 1, "SEARCH_PAGEFIND_ARGS": []}
+    with pytest.raises(SearchIndexError) as failure:
+        index_search(SimpleNamespace(settings=settings))
+    message = str(failure.value)
+    assert "1 post page(s) lack" in message and "2026/01/post-0/index.html" in message
+    assert "post-1" not in message

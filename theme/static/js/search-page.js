@@ -1,20 +1,21 @@
 // The search page: Pagefind's UI over every shard of the index (plugins/search:
 // the first shard's bundle, the others merged in), labelled, and primed from ?q=.
-// Only pages filtered kind:post are asked for, which leaves out each shard's
-// vocabulary page (plugins/search/vocabulary.py); main.css hides the filter.
+// With shards, only the pages of shards.json's filter (kind:post) are asked
+// for, which leaves out each shard's vocabulary page (plugins/search/
+// vocabulary.py); main.css hides Pagefind's filter panel.
 (function () {
   var root = document.querySelector("[data-search]");
   if (!root || !window.PagefindUI) return;
   var base = root.getAttribute("data-bundle");
 
-  function start(bundles) {
+  function start(bundles, filter) {
     if (!bundles.length) return;  // no post yet, so no index
     var ui = new PagefindUI({
       element: "#search", bundlePath: base + bundles[0],
       mergeIndex: bundles.slice(1).map(function (name) { return { bundlePath: base + name }; }),
       showSubResults: false, showImages: false, resetStyles: false, autofocus: false
     });
-    ui.triggerFilters({ kind: "post" });
+    if (filter) ui.triggerFilters(filter);
     var query = new URLSearchParams(location.search).get("q");
     var input = root.querySelector("input");
     if (input) {
@@ -30,6 +31,6 @@
 
   fetch(base + "shards.json")
     .then(function (reply) { return reply.json(); })
-    .then(function (listing) { start(listing.bundles); })
+    .then(function (listing) { start(listing.bundles, listing.filter); })
     .catch(function () { start(["shard-0/"]); });
 })();
