@@ -161,6 +161,9 @@ def _search(browser, origin, word):
     page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15000)
     page.wait_for_timeout(300)  # let every shard's results arrive
     links = [a.get_attribute("href") for a in page.locator(".pagefind-ui__result-link").all()]
+    # The kind:post filter is set, not offered: css/search.css hides Pagefind's filter panel.
+    panels = page.locator(".pagefind-ui__filter-panel")
+    assert panels.count() and all(not panel.is_visible() for panel in panels.all())
     page.close()
     assert outside == []
     return links

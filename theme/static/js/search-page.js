@@ -2,7 +2,7 @@
 // the first shard's bundle, the others merged in), labelled, and primed from ?q=.
 // With shards, only the pages of shards.json's filter (kind:post) are asked
 // for, which leaves out each shard's vocabulary page (plugins/search/
-// vocabulary.py); main.css hides Pagefind's filter panel.
+// vocabulary.py); css/search.css hides Pagefind's filter panel.
 (function () {
   var root = document.querySelector("[data-search]");
   if (!root || !window.PagefindUI) return;
