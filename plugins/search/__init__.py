@@ -162,8 +162,9 @@ def _wait(process):
 def _write_entry(bundles, shards, search_filter):
     """<output>/pagefind/ holds the shards, the list the search page reads
     (shards.json: the bundles, and the filter that leaves out the vocabulary
-    pages when there are any) and the UI's script and style, from the first shard (every
-    shard has the same ones). Anything else there is an older layout's."""
+    pages when there are any) and the UI's script and style, from the first
+    shard (every shard has the same ones). Anything else there is an older
+    layout's."""
     names = [shard_name(n) for n in shards]
     os.makedirs(bundles, exist_ok=True)
     for asset in UI_ASSETS if names else ():

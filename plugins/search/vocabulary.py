@@ -13,11 +13,12 @@ it is never shown.
 
 Words are taken generously (text with tags removed and with tags as
 spaces, image alt text and the title; each word whole, without its
-punctuation, and split at it and where case or digits change, as
-Pagefind indexes "e-mail," as "email", "e" and "mail", and "WebView2" as
-"webview2", "web", "view" and "2"): a word the page does not really have only gives the
-vocabulary page another match, but a word Pagefind indexes and the
-vocabulary lacks would bring the junk back. Punctuation is dropped so that
+punctuation, and its parts of two or more characters between punctuation
+and where case or digits change, as Pagefind indexes "e-mail," as "email"
+and "mail", and "WebView2" as "webview2", "web" and "view"): a word the
+page does not really have only gives the vocabulary page another match,
+but a word Pagefind indexes and the vocabulary lacks would bring the junk
+back. Punctuation is dropped so that
 an edit's "2026." is the "2026" other pages have, and the vocabulary, with
 every shard, changes less often.
 """
