@@ -25,7 +25,7 @@ import math
 import os
 from importlib import metadata
 
-from .vocabulary import Words
+from .vocabulary import Words, load_json
 
 RECORD = "search-shards.json"
 
@@ -43,7 +43,7 @@ class Plan:
         self.count = max(1, math.ceil(len(pages) / size)) if size > 0 else 1
         self.members = {n: {} for n in range(self.count)}
         self.words = Words(settings) if self.count > 1 else None
-        self._previous = self._load()
+        self._previous = load_json(self._path())
         known, self.files = self._previous.get("files", {}), {}
         for page in pages:
             path = os.path.join(output, page)
@@ -82,13 +82,6 @@ class Plan:
 
     def _path(self):
         return os.path.join(self.settings.get("CACHE_PATH", "cache"), RECORD)
-
-    def _load(self):
-        try:
-            with open(self._path(), encoding="utf-8") as handle:
-                return json.load(handle)
-        except (OSError, ValueError):
-            return {}
 
 
 def _shard_of(page, count):

@@ -134,7 +134,7 @@ class Words:
 
     def __init__(self, settings):
         self.path = os.path.join(settings.get("CACHE_PATH", "cache"), RECORD)
-        self._known = _load(self.path)
+        self._known = load_json(self.path)
         self.pages = {}
 
     def add(self, page, digest, read):
@@ -174,7 +174,8 @@ def page_html(lang, words):
             f"<main data-pagefind-body><p>{html.escape(' '.join(words))}</p></main></body></html>")
 
 
-def _load(path):
+def load_json(path):
+    """A record of an earlier build, or {} when there is none (or it is unreadable)."""
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)

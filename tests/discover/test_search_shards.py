@@ -57,12 +57,17 @@ def two_indexes(tmp_path_factory):
     one = build(content, root / "one", "SEARCH_SHARD_PAGES=0")
     sharded = root / "sharded"
     shutil.copytree(one, sharded)
-    settings = {"OUTPUT_PATH": str(sharded), "CACHE_PATH": str(root / "cache"), "SEARCH_ENABLED": True,
-                "ARTICLE_SAVE_AS": "{date:%Y}/{date:%m}/{slug}/index.html",
-                "SEARCH_SHARD_PAGES": SHARD_PAGES, "SEARCH_PAGEFIND_ARGS": []}
-    index_search(SimpleNamespace(settings=settings))
+    index_search(_indexing(sharded, root / "cache", SHARD_PAGES))
     with serve_directory(root) as origin:
         yield origin, root
+
+
+def _indexing(output, cache, shard_pages):
+    """What the search plugin's `index` needs of a Pelican run, to index `output` again."""
+    return SimpleNamespace(settings={
+        "OUTPUT_PATH": str(output), "CACHE_PATH": str(cache), "SEARCH_ENABLED": True,
+        "ARTICLE_SAVE_AS": "{date:%Y}/{date:%m}/{slug}/index.html",
+        "SEARCH_SHARD_PAGES": shard_pages, "SEARCH_PAGEFIND_ARGS": []})
 
 
 def _bundles(origin, root, site):
@@ -128,11 +133,8 @@ def test_a_post_page_without_the_filter_fails_the_build_by_name(tmp_path):
         marked = ' data-pagefind-filter="kind:post"' if number else ""
         page.write_text(f'<html lang="en"><body><article data-pagefind-body{marked}>'
                         f"<h1>Post {number}</h1><p>Words of post {number}.</p></article></body></html>")
-    settings = {"OUTPUT_PATH": str(output), "CACHE_PATH": str(tmp_path / "cache"), "SEARCH_ENABLED": True,
-                "ARTICLE_SAVE_AS": "{date:%Y}/{date:%m}/{slug}/index.html",
-                "SEARCH_SHARD_PAGES": 1, "SEARCH_PAGEFIND_ARGS": []}
     with pytest.raises(SearchIndexError) as failure:
-        index_search(SimpleNamespace(settings=settings))
+        index_search(_indexing(output, tmp_path / "cache", 1))
     message = str(failure.value)
     assert "1 post page(s) lack" in message and "2026/01/post-0/index.html" in message
     assert "post-1" not in message
