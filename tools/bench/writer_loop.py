@@ -177,9 +177,10 @@ class WriterLoop:
     def _broken_front_matter(self):
         self.open(self.post_url)
         text = self.post.read_text(encoding="utf-8")
-        date_line = next(line for line in text.splitlines() if line.startswith("Date:"))
+        date_line = _date_line(text)
         started = time.monotonic()
-        self.post.write_text(text.replace(date_line, "Date: someday soon", 1), encoding="utf-8")
+        self.post.write_text(text.replace(date_line, date_line.split(":")[0] + ": someday soon", 1),
+                             encoding="utf-8")
         name = json.dumps(self.post.name)
         return self._until(f"document.body.innerText.includes('build failed')"
                            f" && document.body.innerText.includes({name})", started), self.post_url
@@ -192,8 +193,8 @@ class WriterLoop:
                            " && !!document.querySelector('article h1')", started), self.post_url
 
     def _with_date(self, text):
-        date_line = next(line for line in self.original.splitlines() if line.startswith("Date:"))
-        return text.replace("Date: someday soon", date_line, 1)
+        date_line = _date_line(self.original)
+        return text.replace(date_line.split(":")[0] + ": someday soon", date_line, 1)
 
     def _until(self, condition, started):
         """Seconds from `started` until `condition` (JavaScript) holds in the tab."""
@@ -210,6 +211,10 @@ class WriterLoop:
         for path, _ in self.made:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+
+def _date_line(text):
+    return next(line for line in text.splitlines() if line.lower().startswith("date:"))
 
 
 def post_url(preview, post):
