@@ -29,6 +29,14 @@ def status(url):
         return json.load(response)
 
 
+def _fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode()
+    except urllib.error.HTTPError:
+        return ""
+
+
 def settled(url, timeout=120):
     """Until no build runs or waits: a tab opened now is not reloaded under the test."""
     wait_for(lambda: not status(url)["building"], timeout)
@@ -250,8 +258,8 @@ def test_a_broken_draft_shows_its_error_on_its_own_page_only(preview, browser):
                      "Category: Strategy\n\nFirst lines.\n", encoding="utf-8")
     page = browser.new_page()
     try:
+        wait_for(lambda: "First lines" in _fetch(preview["url"] + "/drafts/a-draft-in-the-works/"), timeout=60)
         page.goto(preview["url"] + "/drafts/a-draft-in-the-works/")
-        wait_for(lambda: page.reload() and "First lines" in page.content(), timeout=60)
         draft.write_text(draft.read_text(encoding="utf-8").replace("Date: 2026-01-06 10:00", "Date: tomorrow-ish"),
                          encoding="utf-8")
         page.wait_for_function("document.body.innerText.includes('build failed')", timeout=60000)
