@@ -272,3 +272,20 @@ def test_a_broken_draft_shows_its_error_on_its_own_page_only(preview, browser):
     finally:
         draft.unlink()
         page.close()
+
+
+def test_a_failing_search_index_is_shown_not_served_as_500s(tmp_path):
+    """Pagefind failing (here: an argument it does not know) is one output's
+    failure: every page still answers, with a note naming the problem."""
+    from tools.bench.writer_loop import Preview
+
+    content = tmp_path / "content"
+    shutil.copytree(os.path.join(ROOT, "content"), content)
+    env = {"PREVIEW_EXTRA_SETTINGS": 'SEARCH_PAGEFIND_ARGS=["--no-such-option"]'}
+    with Preview(content, tmp_path, env=env) as preview:
+        state = preview.settled()
+        assert not state["ok"] and "Pagefind failed" in state["problems"]
+        for path in ("/", "/about/", "/search/", "/archives/"):
+            assert preview.answer(path) == 200, path
+        page = _fetch(preview.url + "/")
+        assert 'id="preview-problems"' in page and "Pagefind failed" in page

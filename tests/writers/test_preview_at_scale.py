@@ -85,6 +85,10 @@ def _writer_at_work(content, workdir, post):
             _every_page_answers(preview)
         finally:
             browser.close()
+    # `make serve` again, on what the last one left: it builds and serves.
+    with Preview(content, workdir) as preview:
+        assert preview.settled()["ok"]
+        _every_page_answers(preview)
     # The preview's folder, as the preview left it: the builds own their outputs.
     _builds(content, preview.output)
 
