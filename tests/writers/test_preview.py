@@ -146,6 +146,28 @@ def test_a_broken_post_shows_an_error_page_naming_file_and_field(preview, browse
     page.close()
 
 
+def test_a_broken_link_in_the_text_shows_on_its_page_at_once(preview, browser):
+    """An edit of the text alone (the front matter as it was) is checked as a
+    full build checks it: a broken {filename} link shows on the post's page."""
+    settled(preview["url"])
+    page = browser.new_page()
+    page.goto(article_url(preview))
+    post = preview["content"] / "posts" / f"{SEED}.md"
+    original = post.read_text(encoding="utf-8")
+    try:
+        post.write_text(original + "\nSee [the plan]({filename}/posts/no-such-post.md).\n", encoding="utf-8")
+        page.wait_for_function("document.body.innerText.includes('build failed')", timeout=30000)
+        report = page.locator("pre").inner_text()
+        assert f"{SEED}.md" in report and "no-such-post.md" in report
+    finally:
+        post.write_text(original, encoding="utf-8")
+    page.wait_for_function("document.querySelector('h1').textContent.includes('Sibling Rivalry')",
+                           timeout=30000)
+    # Putting the text back was read as an edit of the text: one file read, one page rendered.
+    assert status(preview["url"])["render"]["way"] == "text"
+    page.close()
+
+
 def test_drafts_and_scheduled_posts_are_listed_in_preview(preview, browser):
     page = browser.new_page()
     page.goto(preview["url"] + "/drafts/")

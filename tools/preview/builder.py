@@ -154,10 +154,12 @@ class Builder:
         self._fast_pages.update((os.path.abspath(k), v) for k, v in answer["pages"].items())
         answer["removed"] += self._drop_pages_of_deleted(changed, answer["removed"])
         self.problems.rendered(answer)
-        await self.state.update(self.problems, seconds=time.monotonic() - started,
-                                written=answer["written"] + answer["removed"])
-        pages = ", ".join(answer["written"][:2])
-        print(f"[preview] rendered {pages} in {time.monotonic() - started:.2f} s", flush=True)
+        seconds = time.monotonic() - started
+        await self.state.update(self.problems, seconds=seconds, written=answer["written"] + answer["removed"],
+                                render={"way": answer["way"], "seconds": seconds, "cpu": answer["cpu"]})
+        pages = ", ".join(answer["written"][:2]) or "nothing"
+        print(f"[preview] rendered {pages} in {time.monotonic() - started:.2f} s "
+              f"({answer['way']}, {answer['cpu']:.2f} s of CPU)", flush=True)
 
     async def _build_when_wanted(self):
         while True:

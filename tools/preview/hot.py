@@ -60,21 +60,16 @@ def fast_render(hot, changed, answer):
     started = time.monotonic()
     collector = strict_build.Collector()
     logging.getLogger().addHandler(collector)
+    cpu = time.process_time()
     try:
-        if os.environ.get("PREVIEW_PROFILE") and False:
-            import cProfile
-            profile = cProfile.Profile()
-            rendered = profile.runcall(render_changes, hot, changed)
-            profile.dump_stats(os.environ["PREVIEW_PROFILE"])
-        else:
-            cpu = time.process_time()
-            rendered = render_changes(hot, changed)
-            print(f"[hot] render cpu {time.process_time() - cpu:.3f} s wall {time.monotonic() - started:.3f}", file=sys.stderr)
-        answer({"written": rendered.written, "removed": rendered.removed,
-                "pages": rendered.sources, "reread": rendered.reread,
-                "problems": collector.messages, "seconds": time.monotonic() - started})
-    except BaseException as error:  # noqa: BLE001 - told to the preview, which builds in full
-        answer({"error": f"{error.__class__.__name__}: {error}", "problems": collector.messages})
+        rendered = render_changes(hot, changed)
+        answer({"written": rendered.written, "removed": rendered.removed, "way": rendered.way,
+                "pages": rendered.sources, "reread": rendered.reread, "problems": collector.messages,
+                "seconds": time.monotonic() - started, "cpu": time.process_time() - cpu})
+    except Exception as error:  # noqa: BLE001 - a problem of the saved files, as in a full build
+        answer({"written": [], "removed": [], "way": "failed", "pages": {}, "reread": changed,
+                "problems": [*collector.messages, f"{error.__class__.__name__}: {error}"],
+                "seconds": time.monotonic() - started, "cpu": time.process_time() - cpu})
     finally:
         os._exit(0)  # an exit code other than 0: the child died before answering
 

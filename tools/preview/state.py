@@ -15,10 +15,14 @@ class PreviewState:
     seconds: float = 0.0
     written: list = field(default_factory=list)  # the pages the last fast render wrote
     building: bool = True        # a full build runs or is wanted
+    render: dict = field(default_factory=dict)   # the last fast render: way, seconds, cpu
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
-    async def update(self, problems, seconds, written=(), advice=None, notes=None, full=False):
+    async def update(self, problems, seconds, written=(), advice=None, notes=None, full=False,
+                     render=None):
         self.problems = problems
+        if render is not None:
+            self.render = render
         self.ok = problems.ok
         self.seconds = seconds
         self.written = list(written)
@@ -44,4 +48,5 @@ class PreviewState:
         return {"generation": self.generation, "builds": self.builds, "ok": self.ok,
                 "building": self.building,
                 "problems": "\n".join(f"  - {p}" for p in problems),
-                "advice": self.advice, "seconds": self.seconds, "written": self.written}
+                "advice": self.advice, "seconds": self.seconds, "written": self.written,
+                "render": self.render}
