@@ -23,7 +23,7 @@ def create_app(output, forms_app=None, content=None, comments_database=None):
 
     def page(path):
         state = builder.state
-        return pages.answer(str(output), path, state.problems, state.advice)
+        return pages.answer(builder.site, path, state.problems, state.advice)
 
     async def events(request):
         """Tells the tab to reload once its page's version is not the one it has."""

@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from .pages import Site
 from .problems import Problems
 from .state import PreviewState
 
@@ -92,6 +93,7 @@ class Builder:
                                f"CACHE_PATH={cache}", *extra]
         self.state = PreviewState()
         self.problems = Problems(self.content)
+        self.site = Site(self.output)
         self._spare = None
         self._hot = None
         self._hot_since = 0          # the change number the hot process's build began after
@@ -141,7 +143,7 @@ class Builder:
 
     # -- the two kinds of work ----------------------------------------------------
 
-    async def _fast_render(self):
+    async def _fast_render(self, notify=True):
         started = time.monotonic()
         since = self._hot_since
         changed = sorted(p for p, n in self._changes.items() if n > since)
@@ -153,10 +155,14 @@ class Builder:
             return
         self._fast_pages.update((os.path.abspath(k), v) for k, v in answer["pages"].items())
         answer["removed"] += self._drop_pages_of_deleted(changed, answer["removed"])
+        self.site.keep(max((self._changes[p] for p in changed), default=self._number),
+                       answer["html"], answer["removed"])
         self.problems.rendered(answer)
         seconds = time.monotonic() - started
-        await self.state.update(self.problems, seconds=seconds, written=answer["written"] + answer["removed"],
-                                render={"way": answer["way"], "seconds": seconds, "cpu": answer["cpu"]})
+        if notify:
+            await self.state.update(self.problems, seconds=seconds,
+                                    written=answer["written"] + answer["removed"],
+                                    render={"way": answer["way"], "seconds": seconds, "cpu": answer["cpu"]})
         pages = ", ".join(answer["written"][:2]) or "nothing"
         print(f"[preview] rendered {pages} in {time.monotonic() - started:.2f} s "
               f"({answer['way']}, {answer['cpu']:.2f} s of CPU)", flush=True)
@@ -184,12 +190,19 @@ class Builder:
         previous, self._hot, self._hot_since = self._hot, process, since
         if previous is not None:
             await previous.close()
-        self.problems.built(answer)
+        fresher = [p for p, n in self._changes.items() if n > since]
+        self.problems.built(answer, fresher)
+        self.site.built(since)
         built = {os.path.abspath(k): v for k, v in answer["pages"].items()}
         self._drop_stale_fast_pages(built)
         # Files made since this build began are still only the fast renders' to know.
         self._fast_pages = {s: p for s, p in self._fast_pages.items()
                             if s not in built and os.path.exists(s)}
+        if fresher:
+            # This build read those files before their last save and may have
+            # written their pages as they were: render them again, before any
+            # tab is told to look.
+            await self._fast_render(notify=False)
         seconds = time.monotonic() - started
         await self.state.update(self.problems, seconds=seconds, advice=answer["advice"],
                                 notes=answer.get("notes", []), full=True)

@@ -87,7 +87,7 @@ class HotSite:
 
 @dataclass
 class Rendered:
-    written: list        # output paths (relative) rewritten
+    written: dict        # output path (relative) -> the page as written
     removed: list        # output paths (relative) of deleted files' pages, removed
     sources: dict        # source path -> save_as, for the files read again
     reread: list         # source paths read again (or for the first time)
@@ -298,9 +298,9 @@ class _Enough(Exception):
 
 def _render(output, settings, wanted):
     """Render the wanted pages into a folder beside `output`, then move each
-    into place; returns their paths relative to `output`."""
+    into place; returns {path relative to `output`: the page}."""
     parent = os.path.dirname(os.path.abspath(output))
-    written = []
+    written = {}
     with tempfile.TemporaryDirectory(prefix=".preview-", dir=parent) as scratch:
         writer = Writer(scratch, settings=settings)
         for (name, template, context, args, kwargs), first_only in wanted:
@@ -314,10 +314,12 @@ def _render(output, settings, wanted):
                 source = os.path.join(folder, filename)
                 relative = os.path.relpath(source, scratch)
                 target = os.path.join(output, relative)
+                with open(source, encoding="utf-8") as handle:
+                    page = handle.read()
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 os.replace(source, target)
-                written.append(relative.replace(os.sep, "/"))
-    return sorted(written)
+                written[relative.replace(os.sep, "/")] = page
+    return written
 
 
 def _remove(output, save_as):

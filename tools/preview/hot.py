@@ -63,11 +63,12 @@ def fast_render(hot, changed, answer):
     cpu = time.process_time()
     try:
         rendered = render_changes(hot, changed)
-        answer({"written": rendered.written, "removed": rendered.removed, "way": rendered.way,
+        answer({"written": sorted(rendered.written), "html": rendered.written,
+                "removed": rendered.removed, "way": rendered.way,
                 "pages": rendered.sources, "reread": rendered.reread, "problems": collector.messages,
                 "seconds": time.monotonic() - started, "cpu": time.process_time() - cpu})
     except Exception as error:  # noqa: BLE001 - a problem of the saved files, as in a full build
-        answer({"written": [], "removed": [], "way": "failed", "pages": {}, "reread": changed,
+        answer({"written": [], "html": {}, "removed": [], "way": "failed", "pages": {}, "reread": changed,
                 "problems": [*collector.messages, f"{error.__class__.__name__}: {error}"],
                 "seconds": time.monotonic() - started, "cpu": time.process_time() - cpu})
     finally:

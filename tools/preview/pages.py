@@ -6,6 +6,11 @@ problems and advice shown over it. The tab asks the event stream about its own p
 version, and is told to reload only when the version there is no longer the
 one it has, so a save reloads the tabs whose page it changed, as soon as
 that page is written, and no other.
+
+Pages are read through Site, which holds the pages the fast renders wrote
+until a full build that read their files has finished: a full build that
+began before a save writes that page as it was, and the writer never sees
+the older page come back.
 """
 
 import hashlib
@@ -31,32 +36,60 @@ def is_page_path(path):
     return path.endswith("/") or path.endswith((".html", ".htm")) or "." not in path.rsplit("/", 1)[-1]
 
 
-def resolve(output, path):
-    """The file a page path is served from, relative to `output` (None for a
-    path outside it), and whether it exists."""
-    relative = unquote(path).lstrip("/")
-    if relative.endswith("/") or relative == "":
-        relative += "index.html"
-    full = os.path.normpath(os.path.join(os.path.abspath(output), relative))
-    if os.path.commonpath([os.path.abspath(output), full]) != os.path.abspath(output):
-        return None, False
-    if os.path.isdir(full):
-        relative, full = relative + "/index.html", os.path.join(full, "index.html")
-    return os.path.normpath(relative).replace(os.sep, "/"), os.path.isfile(full)
+class Site:
+    """The pages as the writer should see them: the output folder, under the
+    pages the fast renders wrote since the last full build that read their
+    files (a full build that began before a save may write the page as it was)."""
+
+    def __init__(self, output):
+        self.output = os.path.abspath(output)
+        self.fresher = {}   # output path -> (change number, bytes, or None for a removed page)
+
+    def keep(self, number, written=None, removed=()):
+        """The pages a fast render wrote ({path: text}) and removed, as of change `number`."""
+        for page, text in (written or {}).items():
+            self.fresher[page] = (number, text.encode())
+        for page in removed:
+            self.fresher[page] = (number, None)
+
+    def built(self, since):
+        """A full build that began after change `since` is done: it knows those pages."""
+        self.fresher = {p: v for p, v in self.fresher.items() if v[0] > since}
+
+    def read(self, relative):
+        """The page's bytes, or None when there is no such page."""
+        if relative in self.fresher:
+            return self.fresher[relative][1]
+        full = os.path.join(self.output, relative)
+        return _read(self.output, relative) if os.path.isfile(full) else None
+
+    def resolve(self, path):
+        """The page a path is served from, relative to the output (None for a
+        path outside it), and its bytes (None when there is no such page)."""
+        relative = unquote(path).lstrip("/")
+        if relative.endswith("/") or relative == "":
+            relative += "index.html"
+        full = os.path.normpath(os.path.join(self.output, relative))
+        if os.path.commonpath([self.output, full]) != self.output:
+            return None, None
+        if os.path.isdir(full):
+            relative = relative + "/index.html"
+        relative = os.path.normpath(relative).replace(os.sep, "/")
+        return relative, self.read(relative)
 
 
-def answer(output, path, problems, advice=()):
-    """What the tab at `path` gets, from the output and the build's problems."""
-    relative, exists = resolve(output, path)
+def answer(site, path, problems, advice=()):
+    """What the tab at `path` gets, from the site and the build's problems."""
+    relative, body = site.resolve(path)
     own = problems.for_page(relative) if problems and relative else []
     if own:
         body = error_page(own)
         return _with_reload(Answer(500, body, _digest(body)))
     elsewhere = problems.elsewhere(relative) if problems else []
     status = 200
-    if not exists:
-        relative, status = ("404.html" if os.path.isfile(os.path.join(output, "404.html")) else None), 404
-    body = _read(output, relative) if relative else b"<!doctype html><title>Not found</title><h1>Not found</h1>"
+    if body is None:
+        status = 404
+        body = site.read("404.html") or b"<!doctype html><title>Not found</title><h1>Not found</h1>"
     version = _digest(body + repr((elsewhere, list(advice))).encode())
     extra = (problems_note(elsewhere, problems.files(elsewhere)) if elsewhere else "") + (advice_overlay(advice) if advice else "")
     if extra:

@@ -33,14 +33,22 @@ class Problems:
         self.general = []        # problems of no one file
         self.reached_pages = True
 
-    def built(self, answer):
-        """A full build's answer (hot.py)."""
-        previous = self.pages
+    def built(self, answer, fresher=()):
+        """A full build's answer (hot.py). `fresher`: the files saved after that
+        build began, whose fast renders know better than it what they hold."""
+        previous, previous_problems = self.pages, self.by_source
+        fresher = {os.path.abspath(p) for p in fresher}
         self.pages = {os.path.abspath(k): v for k, v in answer.get("pages", {}).items()}
         self.by_source, self.general = {}, []
         self.reached_pages = answer.get("reached_pages", True)
         for problem in answer.get("problems", []):
             self._add(problem)
+        for source in fresher:
+            self.by_source.pop(source, None)
+            if source in previous_problems:
+                self.by_source[source] = previous_problems[source]
+            if source in previous:
+                self.pages[source] = previous[source]
         # A file that no longer reads keeps the page it had, to show its error there.
         for source in self.by_source:
             if source not in self.pages and source in previous:
