@@ -16,6 +16,7 @@ build runs the new code.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -99,7 +100,6 @@ class Builder:
         self._hot_since = 0          # the change number the hot process's build began after
         self._changes = {}           # content path -> number of its last change
         self._number = 0
-        self._fast_pages = {}        # source -> output page, as fast renders wrote them
         self._wanted = asyncio.Event()
         self._idle = asyncio.Event()
         self._reasons = []
@@ -145,23 +145,24 @@ class Builder:
 
     async def _fast_render(self, notify=True):
         started = time.monotonic()
-        since = self._hot_since
-        changed = sorted(p for p, n in self._changes.items() if n > since)
-        if not all(self._is_text_content(p) for p in changed):
+        hot, upto = self._hot, self._number
+        changed = sorted(p for p, n in self._changes.items() if n > self._hot_since)
+        if not changed or not all(self._is_text_content(p) for p in changed):
             return  # the theme or the code changed since that build: only a full build will do
-        answer = await self._hot.ask({"do": "render", "changed": changed}, timeout=RENDER_TIMEOUT)
+        answer = await hot.ask({"do": "render", "changed": changed}, timeout=RENDER_TIMEOUT)
         if "error" in answer:
             print(f"[preview] fast render skipped: {answer['error']}", file=sys.stderr, flush=True)
             return
-        self._fast_pages.update((os.path.abspath(k), v) for k, v in answer["pages"].items())
-        answer["removed"] += self._drop_pages_of_deleted(changed, answer["removed"])
-        self.site.keep(max((self._changes[p] for p in changed), default=self._number),
-                       answer["html"], answer["removed"])
-        self.problems.rendered(answer)
+        if hot is self._hot and answer["way"] != "failed":
+            self._hot_since = max(self._hot_since, upto)  # it now knows the site as saved up to here
+        before = dict(self.problems.pages)
+        self.problems.rendered(answer, changed)
+        removed = sorted(set(answer["removed"]) | self._remove_orphans(before))
+        self.site.keep(upto, answer["html"], removed)
         seconds = time.monotonic() - started
         if notify:
             await self.state.update(self.problems, seconds=seconds,
-                                    written=answer["written"] + answer["removed"],
+                                    written=answer["written"] + removed,
                                     render={"way": answer["way"], "seconds": seconds, "cpu": answer["cpu"]})
         pages = ", ".join(answer["written"][:2]) or "nothing"
         print(f"[preview] rendered {pages} in {time.monotonic() - started:.2f} s "
@@ -191,13 +192,10 @@ class Builder:
         if previous is not None:
             await previous.close()
         fresher = [p for p, n in self._changes.items() if n > since]
+        before = dict(self.problems.pages)
         self.problems.built(answer, fresher)
         self.site.built(since)
-        built = {os.path.abspath(k): v for k, v in answer["pages"].items()}
-        self._drop_stale_fast_pages(built)
-        # Files made since this build began are still only the fast renders' to know.
-        self._fast_pages = {s: p for s, p in self._fast_pages.items()
-                            if s not in built and os.path.exists(s)}
+        self.site.keep(self._number, removed=self._remove_orphans(before))
         if fresher:
             # This build read those files before their last save and may have
             # written their pages as they were: render them again, before any
@@ -215,34 +213,20 @@ class Builder:
                   file=sys.stderr, flush=True)
         return answer["ok"]
 
-    def _drop_pages_of_deleted(self, changed, removed):
-        """After a fast render: remove the pages of deleted files that the build
-        process never knew (a file made and deleted since its build began)."""
-        dropped = []
-        for source in changed:
-            page = self._fast_pages.get(source) or self.problems.pages.get(source)
-            if page and page not in removed and not os.path.exists(source) \
-                    and self._remove(page, keep=self.problems.pages, without=source):
-                dropped.append(page)
-        return dropped
-
-    def _drop_stale_fast_pages(self, built):
-        """After a full build (`built`: source -> page): remove the pages fast
-        renders wrote that the build does not write (their file is gone, or
-        its page moved), which its own clean-up never knew."""
-        for source, page in self._fast_pages.items():
-            if not os.path.exists(source) or built.get(source, page) != page:
-                self._remove(page, keep=built, without=None)
-
-    def _remove(self, page, keep, without):
-        """Remove output `page` unless a file in `keep` (other than `without`) has it."""
-        if any(p == page and s != without for s, p in keep.items()):
-            return False
-        try:
-            os.remove(self.output / page)
-            return True
-        except OSError:
-            return False
+    def _remove_orphans(self, before):
+        """Remove the pages no file has any more (its file deleted, or its page
+        moved): those the fast renders wrote are no full build's to clean up."""
+        orphans = set(before.values()) - set(self.problems.pages.values())
+        for page in orphans:
+            target = self.output / page
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            with contextlib.suppress(OSError):  # the folders it leaves empty go too
+                for folder in target.parents:
+                    if folder == self.output or any(folder.iterdir()):
+                        break
+                    folder.rmdir()
+        return orphans
 
     async def _new_process(self):
         return await BuildProcess.start(self.settings, self.output, self.content, self.extra_settings)

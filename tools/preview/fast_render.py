@@ -1,9 +1,10 @@
 """Render the pages a save touched, from the site a finished build holds in memory.
 
 The preview's build process keeps its Pelican run (HotSite) once the full
-build is done, and for each save it forks; the copy renders the saved files'
-pages into the output and ends, leaving the build's state as it was. Two
-ways, by what the save changed:
+build is done, and brings it up to date with each save, rendering the saved
+files' pages as it goes; so it always knows the site as the writer last
+saved it (a post made a minute ago, and deleted now, included). Two ways, by
+what the save changed:
 
   * Same front matter (the common edit: a sentence, a paragraph, a new word).
     Only the text changed, and every other page depends on a post's front
@@ -57,6 +58,7 @@ class HotSite:
     pelican: object = None
     generators: list = field(default_factory=list)
     finalized: bool = False      # the run reached `finalized`: every page was handed to the writer
+    spoiled: bool = False        # a render failed half-way: no more renders from this state
 
     def capture(self):
         """Remember the next run's Pelican instance and generators. Connected
@@ -100,8 +102,10 @@ def contents(generator):
 
 
 def render_changes(hot, changed):
-    """In a fork of the build process: render the pages of `changed`
-    (absolute source paths saved since the hot build began). Returns Rendered."""
+    """Bring `hot` up to date with `changed` (absolute source paths saved since
+    it was last brought up to date) and render their pages. Returns Rendered.
+    A problem of the content is logged, as a build logs it; an exception means
+    `hot` may be half up to date."""
     changed = sorted({os.path.abspath(path) for path in changed})
     forget_logged_messages()
     by_source = {c.source_path: (g, c) for g in hot.generators for c in contents(g)}
@@ -150,9 +154,10 @@ def _render_text_changes(hot, swaps):
             if key not in vars(new):    # what the plugins added after reading: front matter's work
                 setattr(new, key, value)
         _replace(generator, old, new)
-        content_reread.send(generator, content=new, previous=old)
         if isinstance(new, Article) and new.status == "published" and new.summary != old.summary:
             listings.add(hot.pelican.settings.get("INDEX_SAVE_AS") or "index.html")
+    for generator, old, new in swaps:
+        _send_each(content_reread, generator, content=new, previous=old)
     reread = [new for _, _, new in swaps]
     generators = {id(g): g for g, _, _ in swaps}.values()
     written = _write(hot.pelican, generators, reread, listings)
@@ -214,7 +219,7 @@ def _render_in_context(hot, changed):
         generator.generate_context()
         if hasattr(generator, "check_disabled_readers"):
             generator.check_disabled_readers()
-    signals.all_generators_finalized.send(generators)
+    _send_each(signals.all_generators_finalized, generators)
     for generator in generators:
         if hasattr(generator, "refresh_metadata_intersite_links"):
             generator.refresh_metadata_intersite_links()
@@ -234,6 +239,17 @@ def _render_in_context(hot, changed):
     return Rendered(written=written, removed=removed, way="context",
                     reread=[c.source_path for c in reread],
                     sources={c.source_path: c.save_as for c in reread if c.save_as})
+
+
+def _send_each(signal_, sender, **kwargs):
+    """Send to every receiver, as Pelican does, but a receiver that raises
+    (content_checks, on a problem of the content) is logged as a build logs
+    it, and the others still run: the site stays whole for the next save."""
+    for receiver in signal_.receivers_for(sender):
+        try:
+            receiver(sender, **kwargs)
+        except Exception as error:  # noqa: BLE001 - the build's problem, reported by name
+            log.error("%s: %s", error.__class__.__name__, error)
 
 
 # -- writing the wanted pages ---------------------------------------------------------------------

@@ -8,10 +8,11 @@ object a line, with one JSON line each on stdout:
                              {"ok", "problems", "advice", "notes", "pages", "seconds"};
                              "pages" maps each content file to its output.
   {"do": "render", "changed": [path, ...]}
-                             after the build: the pages of the files saved since
-                             the build began, rendered in a fork of this process
-                             (fast_render.py). Answer: {"written", "removed",
-                             "pages", "reread", "problems", "seconds"}.
+                             after the build: the build's state brought up to
+                             date with the files saved since the last build or
+                             render, and their pages rendered (fast_render.py).
+                             Answer: {"written", "html", "removed", "way", "pages",
+                             "reread", "problems", "seconds", "cpu"}.
   {"do": "quit"} or the end of stdin: exit.
 
 The preview keeps one such process ready (its imports done) for the next
@@ -50,29 +51,26 @@ def full_build(args, overrides, hot):
             "reached_pages": hot.finalized, "seconds": time.monotonic() - started}
 
 
-def fast_render(hot, changed, answer):
-    """Render in a child process, so this one keeps the build's state as it was."""
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid:
-        _, status = os.waitpid(pid, 0)
-        return os.waitstatus_to_exitcode(status)
-    started = time.monotonic()
+def fast_render(hot, changed):
+    """Bring the build's state up to date with `changed`, rendering their pages."""
+    if hot.spoiled:
+        return {"error": "an earlier render failed half-way; the next full build starts afresh"}
+    started, cpu = time.monotonic(), time.process_time()
     collector = strict_build.Collector()
     logging.getLogger().addHandler(collector)
-    cpu = time.process_time()
     try:
         rendered = render_changes(hot, changed)
-        answer({"written": sorted(rendered.written), "html": rendered.written,
-                "removed": rendered.removed, "way": rendered.way,
-                "pages": rendered.sources, "reread": rendered.reread, "problems": collector.messages,
-                "seconds": time.monotonic() - started, "cpu": time.process_time() - cpu})
-    except Exception as error:  # noqa: BLE001 - a problem of the saved files, as in a full build
-        answer({"written": [], "html": {}, "removed": [], "way": "failed", "pages": {}, "reread": changed,
+        return {"written": sorted(rendered.written), "html": rendered.written,
+                "removed": rendered.removed, "way": rendered.way, "pages": rendered.sources,
+                "reread": rendered.reread, "problems": collector.messages,
+                "seconds": time.monotonic() - started, "cpu": time.process_time() - cpu}
+    except Exception as error:  # noqa: BLE001 - reported; this state is not to be trusted again
+        hot.spoiled = True
+        return {"written": [], "html": {}, "removed": [], "way": "failed", "pages": {}, "reread": changed,
                 "problems": [*collector.messages, f"{error.__class__.__name__}: {error}"],
-                "seconds": time.monotonic() - started, "cpu": time.process_time() - cpu})
+                "seconds": time.monotonic() - started, "cpu": time.process_time() - cpu}
     finally:
-        os._exit(0)  # an exit code other than 0: the child died before answering
+        logging.getLogger().removeHandler(collector)
 
 
 def main(argv=None):
@@ -94,8 +92,7 @@ def main(argv=None):
             built = True
             _answer(out, full_build(args, overrides, hot))
         elif command["do"] == "render" and built and hot.ready:
-            if fast_render(hot, command.get("changed", []), lambda m: _answer(out, m)) != 0:
-                _answer(out, {"error": "the render process failed", "problems": []})
+            _answer(out, fast_render(hot, command.get("changed", [])))
         elif command["do"] == "quit":
             break
         else:

@@ -47,15 +47,15 @@ class Problems:
             self.by_source.pop(source, None)
             if source in previous_problems:
                 self.by_source[source] = previous_problems[source]
-            if source in previous:
-                self.pages[source] = previous[source]
-        # A file that no longer reads keeps the page it had, to show its error there.
-        for source in self.by_source:
-            if source not in self.pages and source in previous:
-                self.pages[source] = previous[source]
+        # A file the build did not know (made since it began) or could not
+        # read (its error shows on its page) keeps the page it had.
+        for source, page in previous.items():
+            if (source in fresher or source not in self.pages) and os.path.exists(source):
+                self.pages[source] = page
 
-    def rendered(self, answer):
-        """A fast render's answer: its files' problems replace theirs."""
+    def rendered(self, answer, changed=()):
+        """A fast render's answer, for the files `changed`: their problems
+        and pages replace what was known of them."""
         reread = {os.path.abspath(p) for p in answer.get("reread", [])}
         fresh = {}
         for problem in (one for many in answer.get("problems", []) for one in split(many)):
@@ -66,9 +66,9 @@ class Problems:
             self.by_source.pop(source, None)
         self.by_source.update(fresh)
         self.pages.update({os.path.abspath(k): v for k, v in answer.get("pages", {}).items()})
-        for removed in answer.get("removed", []):
-            for source in [s for s, page in self.pages.items() if page == removed]:
-                del self.pages[source]
+        for source in changed:
+            if not os.path.exists(source):
+                self.pages.pop(os.path.abspath(source), None)
 
     def _add(self, problem):
         for one in split(problem):
