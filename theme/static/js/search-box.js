@@ -1,9 +1,7 @@
-// The header search box appears only when JavaScript runs; without it the
-// header's "Search" link goes to the search page.
+// The header's search box appears only when JavaScript runs (where the CSS
+// `scripting` media feature is unknown); css/main.css decides by the width
+// whether the box or the Search link shows.
 (function () {
   var box = document.querySelector("[data-search-box]");
-  var link = document.querySelector("[data-search-link]");
-  if (!box) return;
-  box.hidden = false;
-  if (link) link.hidden = true;
+  if (box) box.hidden = false;
 })();
