@@ -263,7 +263,8 @@ class _Filler(HTMLParser):
                         a["checked"] = None
                     changed = True
             elif name in self.values:
-                a["value"] = self.values[name]
+                # A one-line field cannot hold a line break (HTML strips it): a space instead.
+                a["value"] = " ".join(self.values[name].splitlines())
                 changed = True
             if name in self.invalid:
                 a["aria-invalid"] = "true"
