@@ -3,17 +3,21 @@
 Pagefind (https://pagefind.app, MIT) comes from PyPI as `pagefind[extended]`
 (pinned in requirements.txt): the wheel ships the binary, so nothing is
 downloaded at build time. When the build finishes (Pelican's `finalized`
-signal) this plugin runs `python -m pagefind` over the article pages:
-<output>/pagefind/ holds the bundle (shard-0/), shards.json listing the
-bundles, and pagefind-ui.js and pagefind-ui.css. A build whose pages are
+signal) this plugin runs Pagefind over the post pages. A site that fits one
+index gets Pagefind's standard bundle in <output>/pagefind/, beside
+shards.json (the bundles, for the search page); a bigger one gets a bundle
+per shard in pagefind/shard-N/, with pagefind-ui.js and pagefind-ui.css
+copied up to pagefind/ (Layout). A build whose pages are
 what the last one indexed (same bytes) does not run Pagefind at all. With
 SEARCH_SHARD_PAGES the pages are split into shards of about that many,
 each its own bundle, which the search page merges (Pagefind's mergeIndex):
 editing one post then costs one shard's indexing, not the site's
 (shards.py; vocabulary.py says how the shards answer as one index).
 
-Only article text is indexed: article.html marks the <article> with
-data-pagefind-body and the byline, table of contents, share, signup,
+Only article text is indexed, and only the pages this build wrote for its
+published posts (never a file matched by a pattern: an email preview, a
+draft or a redirect that happens to sit at a post-like path is not a post).
+article.html marks the <article> with data-pagefind-body and the byline, table of contents, share, signup,
 related and previous/next chrome inside it with data-pagefind-ignore.
 
 Each shard is indexed into a temporary folder beside the output and only
@@ -41,7 +45,6 @@ Settings:
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +52,7 @@ import tempfile
 import time
 
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 
 from .shards import Plan, shard_name
 from .vocabulary import FILTER as vocabulary_filter
@@ -57,6 +61,9 @@ from .vocabulary import page_path as vocabulary_page_path
 
 log = logging.getLogger(__name__)
 UI_ASSETS = ("pagefind-ui.js", "pagefind-ui.css")
+_posts = []  # this build's post pages (remember_posts), relative to the output
+# A shard's folder holds only post pages and the vocabulary page, so Pagefind reads all of it.
+SHARD_GLOB = "**/*.html"
 
 
 class SearchIndexError(RuntimeError):
@@ -74,8 +81,21 @@ def _defaults(pelican):
         settings["DIRECT_TEMPLATES"] = list(settings["DIRECT_TEMPLATES"]) + ["search"]
 
 
+def remember_posts(generators):
+    """The pages this build writes for its published posts, the only ones indexed."""
+    posts = []
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            posts += [a.save_as for a in (*generator.articles, *generator.translations) if a.save_as]
+    _posts[:] = sorted(set(posts))
+
+
 def index(pelican):
-    settings = pelican.settings
+    index_pages(pelican.settings, _posts)
+
+
+def index_pages(settings, posts):
+    """Index `posts` (post pages under OUTPUT_PATH, relative to it)."""
     if not settings.get("SEARCH_ENABLED", True):
         log.info("search: SEARCH_ENABLED is False, so no Pagefind index was built")
         print("Search: SEARCH_ENABLED is False; skipping the Pagefind index.")
@@ -83,23 +103,70 @@ def index(pelican):
     output = os.path.abspath(settings["OUTPUT_PATH"])
     bundles = os.path.join(output, "pagefind")
     started = time.monotonic()
-    plan = Plan(settings, output, _article_glob(settings))
+    plan = Plan(settings, output, posts, SHARD_GLOB)
     if plan.words and plan.words.unfiltered():
         pages = plan.words.unfiltered()
         raise SearchIndexError(
             f"search: {len(pages)} post page(s) lack data-pagefind-filter=\"kind:post\" on their "
             f"data-pagefind-body element, so the search page, which asks for kind:post pages, would "
             f"never show them (a theme override of article.html?): {', '.join(pages[:5])}")
-    stale = [n for n in plan.stale(bundles) if plan.members[n]]  # an empty shard has no index
+    layout = Layout(bundles, plan.count)
+    stale = [n for n in plan.stale(layout.folder) if plan.members[n]]  # an empty shard has no index
     with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=os.path.dirname(output)) as work:
         _index_shards(settings, output, work, {n: plan.members[n] for n in stale}, plan.vocabulary)
         for number in stale:
-            _sync(os.path.join(work, shard_name(number)), os.path.join(bundles, shard_name(number)))
-    _write_entry(bundles, [n for n in range(plan.count) if plan.members[n]],
-                 vocabulary_filter if plan.vocabulary else None)
+            _sync(os.path.join(work, shard_name(number)), layout.folder(number), layout.shared)
+    layout.finish([n for n in range(plan.count) if plan.members[n]],
+                  vocabulary_filter if plan.vocabulary else None)
     plan.save()
     log.debug("search: indexed %d of %d shard(s) of %s in %.1f s", len(stale), plan.count, output,
               time.monotonic() - started)
+
+
+class Layout:
+    """Where the bundles go in <output>/pagefind/. One index is Pagefind's
+    standard bundle, right there, so Pagefind's documented UI snippet finds
+    it; shards are bundles in shard-N/ folders. Either way shards.json lists
+    the bundles for the search page, and pagefind-ui.js and pagefind-ui.css
+    sit in pagefind/ itself."""
+
+    def __init__(self, bundles, count):
+        self.bundles, self.single = bundles, count == 1
+        # Files of pagefind/ that are not a bundle's own, kept when one bundle is synced there.
+        self.shared = {"shards.json"} if self.single else set()
+
+    def folder(self, number):
+        return self.bundles if self.single else os.path.join(self.bundles, shard_name(number))
+
+    def finish(self, shards, search_filter):
+        """Write shards.json and the UI assets; remove anything an older
+        layout left (shard folders after one index, a bundle's files after shards)."""
+        os.makedirs(self.bundles, exist_ok=True)
+        names = ["" if self.single else shard_name(n) + "/" for n in shards]
+        if names and not self.single:
+            for asset in UI_ASSETS:
+                source = os.path.join(self.folder(shards[0]), asset)
+                target = os.path.join(self.bundles, asset)
+                if not _same_bytes(source, target):
+                    shutil.copyfile(source, target)
+        listing = {"bundles": names}
+        if search_filter:
+            listing["filter"] = search_filter
+        listing = json.dumps(listing)
+        entry = os.path.join(self.bundles, "shards.json")
+        if _read_text(entry) != listing:
+            with open(entry, "w", encoding="utf-8") as handle:
+                handle.write(listing)
+        if self.single:
+            keep = None if names else {"shards.json"}  # with no posts, no bundle either
+            stale = [n for n in os.listdir(self.bundles) if n.startswith("shard-")
+                     or (keep is not None and n not in keep)]
+        else:
+            keep = {name.rstrip("/") for name in names} | set(UI_ASSETS) | {"shards.json"}
+            stale = [n for n in os.listdir(self.bundles) if n not in keep]
+        for name in stale:
+            path = os.path.join(self.bundles, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
 
 def _index_shards(settings, output, work, shards, vocabulary):
@@ -111,7 +178,7 @@ def _index_shards(settings, output, work, shards, vocabulary):
     for number, pages in shards.items():
         site = os.path.join(work, "site-" + shard_name(number))
         for lang, words in vocabulary.items():
-            target = os.path.join(site, vocabulary_page_path(_article_glob(settings), lang))
+            target = os.path.join(site, vocabulary_page_path(lang))
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "w", encoding="utf-8") as handle:
                 handle.write(vocabulary_page_html(lang, words))
@@ -143,7 +210,7 @@ def _pagefind_command():
 
 def _start_pagefind(settings, site, bundle):
     command = [*_pagefind_command(), "--site", site, "--quiet", "--output-path", bundle,
-               "--glob", _article_glob(settings), *settings.get("SEARCH_PAGEFIND_ARGS", [])]
+               "--glob", SHARD_GLOB, *settings.get("SEARCH_PAGEFIND_ARGS", [])]
     try:
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except FileNotFoundError as error:  # pragma: no cover - broken venv
@@ -159,37 +226,11 @@ def _wait(process):
             f"installed from requirements.txt?\n{detail}")
 
 
-def _write_entry(bundles, shards, search_filter):
-    """<output>/pagefind/ holds the shards, the list the search page reads
-    (shards.json: the bundles, and the filter that leaves out the vocabulary
-    pages when there are any) and the UI's script and style, from the first
-    shard (every shard has the same ones). Anything else there is an older
-    layout's."""
-    names = [shard_name(n) for n in shards]
-    os.makedirs(bundles, exist_ok=True)
-    for asset in UI_ASSETS if names else ():
-        source, target = os.path.join(bundles, names[0], asset), os.path.join(bundles, asset)
-        if not _same_bytes(source, target):
-            shutil.copyfile(source, target)
-    listing = {"bundles": [name + "/" for name in names]}
-    if search_filter:
-        listing["filter"] = search_filter
-    listing = json.dumps(listing)
-    entry = os.path.join(bundles, "shards.json")
-    if _read_text(entry) != listing:
-        with open(entry, "w", encoding="utf-8") as handle:
-            handle.write(listing)
-    keep = set(names) | set(UI_ASSETS) | {"shards.json"}
-    for name in os.listdir(bundles):
-        if name not in keep:
-            path = os.path.join(bundles, name)
-            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
-
-
-def _sync(fresh, bundle):
-    """Make `bundle` hold exactly the files of `fresh`, touching only those
-    whose bytes differ, so unchanged index files keep their mtime."""
-    keep = set()
+def _sync(fresh, bundle, shared=()):
+    """Make `bundle` hold exactly the files of `fresh` (and its `shared`
+    files), touching only those whose bytes differ, so unchanged index
+    files keep their mtime."""
+    keep = set(shared)
     for folder, _, names in os.walk(fresh):
         for name in names:
             source = os.path.join(folder, name)
@@ -227,12 +268,7 @@ def _same_bytes(left, right):
         return False
 
 
-def _article_glob(settings):
-    """Only article pages carry data-pagefind-body, so Pagefind need not read
-    the rest: "{date:%Y}/{date:%m}/{slug}/index.html" becomes "*/*/*/index.html"."""
-    return re.sub(r"\{[^}]*\}", "*", settings["ARTICLE_SAVE_AS"])
-
-
 def register():
     signals.initialized.connect(_defaults)
+    signals.all_generators_finalized.connect(remember_posts)
     signals.finalized.connect(index)

@@ -18,7 +18,6 @@ BM25 counts pages per shard), so the merged order can differ a little from
 one index's; the set of results is the same.
 """
 
-import glob
 import hashlib
 import json
 import math
@@ -35,10 +34,11 @@ def shard_name(number):
 
 
 class Plan:
-    def __init__(self, settings, output, pattern):
+    def __init__(self, settings, output, pages, pattern):
+        """`pages`: the post pages this build wrote, relative to `output`."""
         self.settings = settings
         self.output = output
-        pages = sorted(os.path.relpath(p, output) for p in glob.glob(os.path.join(output, pattern)))
+        pages = sorted(p for p in pages if os.path.isfile(os.path.join(output, p)))
         size = int(settings.get("SEARCH_SHARD_PAGES", 0))
         self.count = max(1, math.ceil(len(pages) / size)) if size > 0 else 1
         self.members = {n: {} for n in range(self.count)}
@@ -61,14 +61,15 @@ class Plan:
                       "args": list(settings.get("SEARCH_PAGEFIND_ARGS", [])), "pattern": pattern,
                       "vocabulary": _digest_json(self.vocabulary)}
 
-    def stale(self, bundles):
-        """The shards to index again: all of them when the setup changed."""
+    def stale(self, folder_of):
+        """The shards to index again: all of them when the setup changed.
+        `folder_of(number)` is where a shard's bundle is."""
         previous = self._previous
         same_setup = {k: previous.get(k) for k in self.setup} == self.setup
         shards = previous.get("shards", {}) if same_setup else {}
         return [n for n in range(self.count)
                 if shards.get(str(n)) != self.members[n]
-                or not os.path.isfile(os.path.join(bundles, shard_name(n), "pagefind-entry.json"))]
+                or not os.path.isfile(os.path.join(folder_of(n), "pagefind-entry.json"))]
 
     def save(self):
         path = self._path()

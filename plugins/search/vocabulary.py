@@ -161,11 +161,9 @@ class Words:
         os.replace(self.path + ".tmp", self.path)
 
 
-def page_path(pattern, lang):
-    """Where a shard's vocabulary page goes: a path the article glob matches
-    ("*/*/*/index.html" -> "_words-en/_/_/index.html") that no post has."""
-    first, *rest = pattern.split("*")
-    return first + f"_words-{lang or 'und'}" + "_".join(rest)
+def page_path(lang):
+    """Where a shard's vocabulary page goes: a path no post has."""
+    return f"_words-{lang or 'und'}/index.html"
 
 
 def page_html(lang, words):

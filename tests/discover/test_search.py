@@ -22,8 +22,11 @@ def served_site(tmp_path_factory):
     result = run_build("pelicanconf.py", output, siteurl="")
     assert result.returncode == 0, result.stderr + result.stdout
     assert (output / "pagefind" / "pagefind-ui.js").is_file()
-    # Seven posts, fewer than a shard's 250: one index, so no vocabulary page to filter out.
-    assert json.loads((output / "pagefind" / "shards.json").read_text()) == {"bundles": ["shard-0/"]}
+    # Seven posts, fewer than a shard's 250: one index, in Pagefind's standard
+    # place, and no vocabulary page to filter out.
+    assert json.loads((output / "pagefind" / "shards.json").read_text()) == {"bundles": [""]}
+    assert (output / "pagefind" / "pagefind-entry.json").is_file()
+    assert not list((output / "pagefind").glob("shard-*"))
     with serve_directory(output) as origin:
         yield origin, output
 
@@ -63,6 +66,29 @@ def test_search_page_lists_the_one_post_first(served_site, browser):
     assert page.locator(".pagefind-ui__result").count() == 1
     assert outside == []
     page.close()
+
+
+def test_pagefinds_documented_snippet_finds_posts_on_a_small_site(served_site, browser, tmp_path):
+    """Pagefind's own UI snippet, as its documentation gives it (no bundle
+    path: the bundle is where the script is), searches a site of one index."""
+    origin, output = served_site
+    snippet = output / "snippet-test.html"
+    snippet.write_text('<!doctype html><html lang="en"><head><title>Snippet</title>'
+                       '<link href="/pagefind/pagefind-ui.css" rel="stylesheet">'
+                       '<script src="/pagefind/pagefind-ui.js"></script></head><body>'
+                       '<div id="search"></div><script>window.addEventListener("DOMContentLoaded",'
+                       '() => new PagefindUI({ element: "#search", showSubResults: true }));'
+                       '</script></body></html>', encoding="utf-8")
+    page = browser.new_page()
+    try:
+        page.goto(origin + "/snippet-test.html")
+        page.locator("#search input").fill(WORD)
+        first = page.locator(".pagefind-ui__result-link").first
+        first.wait_for(timeout=15000)
+        assert first.get_attribute("href").rstrip("/").endswith(EXPECTED.rstrip("/"))
+    finally:
+        page.close()
+        snippet.unlink()
 
 
 def test_header_box_appears_with_js_and_searches(served_site, browser):

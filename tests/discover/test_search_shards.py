@@ -11,12 +11,11 @@ set of pages in both."""
 import json
 import re
 import shutil
-from types import SimpleNamespace
 
 import pytest
 
 from plugins.search import SearchIndexError
-from plugins.search import index as index_search
+from plugins.search import index_pages
 from tests.site.conftest import ROOT
 from tests.support.browser import launch, serve_directory
 from tests.writers.test_build_equivalence import build
@@ -57,17 +56,19 @@ def two_indexes(tmp_path_factory):
     one = build(content, root / "one", "SEARCH_SHARD_PAGES=0")
     sharded = root / "sharded"
     shutil.copytree(one, sharded)
-    index_search(_indexing(sharded, root / "cache", SHARD_PAGES))
+    index_pages(*_indexing(sharded, root / "cache", SHARD_PAGES))
     with serve_directory(root) as origin:
         yield origin, root
 
 
 def _indexing(output, cache, shard_pages):
-    """What the search plugin's `index` needs of a Pelican run, to index `output` again."""
-    return SimpleNamespace(settings={
-        "OUTPUT_PATH": str(output), "CACHE_PATH": str(cache), "SEARCH_ENABLED": True,
-        "ARTICLE_SAVE_AS": "{date:%Y}/{date:%m}/{slug}/index.html",
-        "SEARCH_SHARD_PAGES": shard_pages, "SEARCH_PAGEFIND_ARGS": []})
+    """The settings and post pages the search plugin's `index_pages` needs, to
+    index `output` again: its post pages are those at the posts' URL pattern."""
+    settings = {"OUTPUT_PATH": str(output), "CACHE_PATH": str(cache), "SEARCH_ENABLED": True,
+                "SEARCH_SHARD_PAGES": shard_pages, "SEARCH_PAGEFIND_ARGS": []}
+    posts = [str(page.relative_to(output)) for page in output.glob("*/*/*/index.html")
+             if page.parts[-4].isdigit()]
+    return settings, posts
 
 
 def _bundles(origin, root, site):
@@ -134,7 +135,31 @@ def test_a_post_page_without_the_filter_fails_the_build_by_name(tmp_path):
         page.write_text(f'<html lang="en"><body><article data-pagefind-body{marked}>'
                         f"<h1>Post {number}</h1><p>Words of post {number}.</p></article></body></html>")
     with pytest.raises(SearchIndexError) as failure:
-        index_search(_indexing(output, tmp_path / "cache", 1))
+        index_pages(*_indexing(output, tmp_path / "cache", 1))
     message = str(failure.value)
     assert "1 post page(s) lack" in message and "2026/01/post-0/index.html" in message
     assert "post-1" not in message
+
+
+def test_pages_at_post_like_paths_are_not_taken_for_posts(tmp_path):
+    """An email preview, a redirect or a page another build left at a path
+    shaped like a post's is not a post: the sharded build indexes the
+    build's own posts only, and does not fail on those files."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    output = tmp_path / "out"
+    strangers = ["newsletter/preview/some-post/index.html", "2019/04/an-old-slug/index.html",
+                 "drafts/x/y/index.html"]
+    for name in strangers:
+        (output / name).parent.mkdir(parents=True, exist_ok=True)
+        (output / name).write_text('<html lang="en"><body><main data-pagefind-body>'
+                                   "<p>Not a post at all.</p></main></body></html>")
+    cache = json.dumps(str(tmp_path / "cache"))
+    build(content, output, "SEARCH_SHARD_PAGES=2", f"CACHE_PATH={cache}")
+    listing = json.loads((output / "pagefind" / "shards.json").read_text())
+    assert len(listing["bundles"]) > 1 and listing["filter"] == {"kind": "post"}
+    record = json.loads((tmp_path / "cache" / "search-shards.json").read_text())
+    indexed = set(record["files"])
+    posts = {str(p.relative_to(output)) for p in output.glob("20[0-9][0-9]/*/*/index.html")} \
+        - set(strangers)
+    assert indexed == posts and not indexed & set(strangers)

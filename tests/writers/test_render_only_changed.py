@@ -36,7 +36,7 @@ def site(tmp_path_factory):
 def test_nothing_changed_writes_no_page(site):
     root, content, output, cache = site
     before = stamps(output)
-    index = output / "pagefind" / "shard-0" / "pagefind-entry.json"
+    index = output / "pagefind" / "pagefind-entry.json"
     indexed = index.stat().st_mtime_ns
     build(content, output, *cache)
     assert stamps(output) == before
