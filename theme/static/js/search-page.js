@@ -34,5 +34,5 @@
   fetch(base + "shards.json")
     .then(function (reply) { return reply.json(); })
     .then(function (listing) { start(listing.bundles, listing.filter); })
-    .catch(function () { start(["shard-0/"]); });
+    .catch(function () { start([""]); });  // one index, in Pagefind's standard place
 })();
