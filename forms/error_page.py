@@ -16,8 +16,10 @@ empty (development); `off` keeps the older answer, a redirect to the static
     <template data-form-fix="comment">...</template>
 
 The shell is cached for a minute; a stale copy is served while a thread
-fetches the next, and a failed fetch keeps the last good copy. Without any
-copy, `render` returns None and the caller falls back to a redirect.
+fetches the next, and a failed fetch keeps the last good copy. Only the
+first read of all waits in the request (a local file in development; the
+site itself, a static host or CDN, in production). Without any copy,
+`render` returns None and the caller falls back to a redirect.
 
     ErrorPages(settings).render(form, errors, fields, messages) -> str | None
     page_response(request, form, status, errors, headers) -> HTMLResponse | None
@@ -372,7 +374,11 @@ def page_response(request, form: str, status: int, errors: dict[str, str],
     pages = getattr(request.app.state, "error_pages", None)
     if pages is None:
         pages = request.app.state.error_pages = ErrorPages(request.app.state.forms.settings)
-    page = pages.render(form, errors, getattr(request.state, "fields", {}) or {}, ERRORS)
+    try:
+        page = pages.render(form, errors, getattr(request.state, "fields", {}) or {}, ERRORS)
+    except Exception:  # a page we cannot fill in must not turn a visitor's mistake into a 500
+        log.exception("form errors: cannot fill in the error page %s", pages.location)
+        page = None
     if page is None:
         return None
     return HTMLResponse(page, status_code=status, headers={
