@@ -37,7 +37,7 @@
     observer.disconnect();
     fetch(url).then(function (r) { return r.json(); }).then(function (data) {
       data.comments.forEach(add);
-      document.documentElement.setAttribute("data-comments", "loaded");
+      document.documentElement.setAttribute("data-comments-loaded", "");
     }).catch(function () {});
   }, { rootMargin: "400px" }).observe(section);
 
