@@ -123,7 +123,7 @@ def test_no_third_party_requests(browser, server, article_path, path):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_layout_shift(browser, server, article_path, scheme):
-    for path in ("/", article_path):
+    for path in ("/", article_path, "/search/", "/search/?q=email"):
         metrics = measure(browser, server.url + path, scheme)
         assert metrics["cls"] == 0, (path, metrics["cls"])
         assert all(i["w"] and i["h"] for i in metrics["images"]), metrics["images"]
