@@ -62,7 +62,10 @@ class FormsServer:
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 15.0) -> "FormsServer":
+    def start(self, timeout: float = 60.0) -> "FormsServer":
+        # 60 s: on a machine busy on every core, starting Python and importing the
+        # service has taken longer than 15 s.
+        # (A server that exits early still fails at once.)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "forms.serve", "--host", LOOPBACK, "--port", str(self.port)],
