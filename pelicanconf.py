@@ -16,8 +16,9 @@ SITESUBTITLE = "Marketing, sales and the craft of growing a small business"
 SITEURL = os.environ.get("SITEURL", "").rstrip("/")
 # Where the site really lives, for canonical links, Open Graph and the sitemap.
 # In development SITEURL stays empty (relative links); SITE_ORIGIN still gives
-# metadata an absolute base so the pages' structure matches production.
-SITE_ORIGIN = SITEURL or "http://127.0.0.1:8000"
+# metadata an absolute base so the pages' structure matches production
+# (`make serve` sets it to its own address, PORT included).
+SITE_ORIGIN = SITEURL or os.environ.get("SITE_ORIGIN", "").rstrip("/") or "http://127.0.0.1:8000"
 SITELOGO_ALT = SITENAME
 DEFAULT_LANG = "en"
 TIMEZONE = "Europe/London"

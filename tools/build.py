@@ -26,7 +26,7 @@ ADVICE_HEADING = "Advice (the build does not fail on these):"
 NOTES = []
 
 
-class _Collector(logging.Handler):
+class Collector(logging.Handler):
     """Keeps every warning and error the build logs; advice apart."""
 
     def __init__(self):
@@ -43,6 +43,8 @@ class _Collector(logging.Handler):
         if getattr(record, "advice", False):
             self.advice.append(message)
             return
+        if _deleted_while_building(record):
+            return
         if record.exc_info and record.exc_info[1] is not None:
             message += f": {record.exc_info[1]}"
         self.messages.append(message)
@@ -56,7 +58,7 @@ def build(settings_file="pelicanconf.py", content=None, output=None, overrides=N
         override["PATH"] = os.path.abspath(content)
     if output:
         override["OUTPUT_PATH"] = os.path.abspath(output)
-    collector = _Collector()
+    collector = Collector()
     root = logging.getLogger()
     root.addHandler(collector)
     try:
@@ -71,7 +73,17 @@ def build(settings_file="pelicanconf.py", content=None, output=None, overrides=N
     return collector.messages
 
 
-def _preload_plugins(settings_file):
+def _deleted_while_building(record):
+    """Pelican's "Cannot get modification stamp for <file>" about a file that is
+    gone: it was deleted while the build ran, which is no problem of the site
+    (the next build, which the deletion starts in the preview, does without it)."""
+    if not str(record.msg).startswith("Cannot get modification stamp for"):
+        return False
+    path = record.args[0] if isinstance(record.args, tuple) and record.args else None
+    return isinstance(path, str) and not os.path.exists(path)
+
+
+def preload_plugins(settings_file):
     """Import the plugins (and what they import) ahead of the build."""
     import importlib
 
@@ -84,24 +96,9 @@ def _preload_plugins(settings_file):
             pass  # Pelican reports it properly during the build
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("settings", nargs="?", default="pelicanconf.py")
-    parser.add_argument("--content", help="content folder (default: the settings' PATH)")
-    parser.add_argument("--output", help="output folder (default: the settings' OUTPUT_PATH)")
-    parser.add_argument("-e", "--extra-settings", nargs="*", default=[], metavar="KEY=JSON",
-                        help="override settings, as Pelican's -e does")
-    parser.add_argument("--wait-for-go", action="store_true",
-                        help="import everything, then wait for a line on stdin before building "
-                             "(the live preview keeps one such process ready)")
-    args = parser.parse_args(argv)
-    if args.wait_for_go:
-        _preload_plugins(args.settings)
-        if not sys.stdin.readline():
-            return 0  # the preview closed without asking for a build
-
-    # Problems are printed once, together, at the end; debug mode also
-    # streams them with their tracebacks as they happen.
+def quiet_logging():
+    """Problems are printed once, together, at the end; debug mode
+    (BUILD_DEBUG=1) also streams them with their tracebacks as they happen."""
     if os.environ.get("BUILD_DEBUG"):
         console = logging.StreamHandler(sys.stderr)
         console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
@@ -109,14 +106,30 @@ def main(argv=None):
         console = logging.NullHandler()
     init_pelican_logging(level=logging.WARNING, handler=console)
 
-    started = time.monotonic()
+
+def parse_overrides(items):
+    """KEY=JSON settings, as Pelican's -e takes them; a bare word is a string."""
     overrides = {}
-    for item in args.extra_settings:
+    for item in items:
         key, _, value = item.partition("=")
         try:
             overrides[key] = json.loads(value)
-        except ValueError:  # a bare word, as Pelican's -e allows: a string
+        except ValueError:
             overrides[key] = value
+    return overrides
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("settings", nargs="?", default="pelicanconf.py")
+    parser.add_argument("--content", help="content folder (default: the settings' PATH)")
+    parser.add_argument("--output", help="output folder (default: the settings' OUTPUT_PATH)")
+    parser.add_argument("-e", "--extra-settings", nargs="*", default=[], metavar="KEY=JSON",
+                        help="override settings, as Pelican's -e does")
+    args = parser.parse_args(argv)
+    quiet_logging()
+    started = time.monotonic()
+    overrides = parse_overrides(args.extra_settings)
     advice = []
     problems = build(args.settings, args.content, args.output, overrides, advice)
     for note in NOTES:

@@ -11,6 +11,8 @@ stay metadata for themes and plugins (Subtitle, Keywords, series, ...).
 
 Everything is gathered and reported once all content is read, each line
 naming its file (and line where it can), so a writer fixes all in one pass.
+When the live preview reads one saved file again (its named signal
+`preview_content_reread`), that file is checked alone, at once.
 Advice goes to the "northwind.advice" logger with record.advice set;
 tools.build prints it apart and the preview shows it over the page.
 
@@ -24,6 +26,7 @@ Settings:
 import logging
 import os
 
+from blinker import signal
 from pelican import readers, signals
 from pelican.contents import Article, Page
 
@@ -76,6 +79,11 @@ def _reset(pelican):
     _seen.clear()
 
 
+def _check_reread(generator, content=None, previous=None):
+    """The preview read one saved file again: what it collected is that file."""
+    _report([generator])
+
+
 # Pelican's own notices that this plugin reports better: a post without a
 # title or date (named here with its line), an image with an empty alt
 # (advice here, with the line, instead of a warning that fails the build).
@@ -122,3 +130,4 @@ def register():
     signals.initialized.connect(_reset)
     signals.content_object_init.connect(_collect)
     signals.all_generators_finalized.connect(_report)
+    signal("preview_content_reread").connect(_check_reread)

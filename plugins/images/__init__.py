@@ -29,6 +29,11 @@ Body images become <picture> (lazy, except the first one near the top of a
 post without a cover); `![alt](src "title")` alone in its paragraph becomes a
 <figure> with the title as <figcaption>.
 
+When the live preview reads one saved file again (its named signal
+`preview_content_reread`, the front matter unchanged), its body images are
+made <picture> again and its cover and card worked out, as `run` does for
+every file.
+
 Templates also get `images_site_card` (the card for the home page and lists).
 `raster_cover(content, width)` gives the newsletter a JPEG/PNG cover URL.
 
@@ -49,7 +54,9 @@ Settings (all optional):
 
 from pelican import signals
 
-from .pipeline import STATE, finish, run
+from blinker import signal
+
+from .pipeline import STATE, finish, reread, run
 
 
 def raster_cover(content, width=600):
@@ -93,3 +100,4 @@ def register():
     signals.all_generators_finalized.connect(run)
     signals.finalized.connect(finish)
     signals.generator_init.connect(_globals)
+    signal("preview_content_reread").connect(reread)

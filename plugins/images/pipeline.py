@@ -230,6 +230,15 @@ def run(generators):
     STATE["pending"] = (build, background, started)
 
 
+def reread(generator, content=None, previous=None):
+    """One file read again by the preview: its images, as `run` makes them.
+    Images it newly shows are encoded by the full build that follows."""
+    config = read_config(generator.settings)
+    if config.enabled:
+        content.images_done = False  # a new object, whatever it took over from the old one
+        _process(Build(generator.settings, generator.context, config), content)
+
+
 def finish(_pelican=None):
     """Once the pages are written: wait for the encoding, copy what the cache
     had, drop outputs this build no longer makes, and report."""
@@ -278,6 +287,10 @@ def _contents(generators):
 
 
 def _process(build, content):
+    if getattr(content, "images_done", False):
+        # Worked out by this process already: the preview's fast render keeps
+        # the build's objects, whose body images are <picture> elements now.
+        return
     meta = content.metadata
     source_file = getattr(content, "source_path", "?")
     focus = (0.5, 0.5)
@@ -327,6 +340,7 @@ def _process(build, content):
                                     f"{title}" + (f" ({category})" if category else "")
                                     + f", {build.settings.get('SITENAME', '')}")
     content.social_card = card
+    content.images_done = True
 
 
 _PLACEHOLDER = re.compile(r"^[{|](static|attach|filename)[|}](.*)$")

@@ -32,7 +32,8 @@ import unicodedata
 
 RECORD = "search-words.json"
 FILTER = {"kind": "post"}  # article.html's data-pagefind-body has it; the vocabulary page has not
-_FILTER_ATTRIBUTE = re.compile(r"""data-pagefind-filter=["']kind:post["']""")
+# Quoted or not: a minified page (publishconf's ASSETS_OPTIMIZE) drops the quotes.
+_FILTER_ATTRIBUTE = re.compile(r"""data-pagefind-filter=(["']?)kind:post\1(?=[\s/>])""")
 
 _LANG = re.compile(r"<html[^>]*\blang=[\"']?([\w-]+)", re.I)
 _NOISE = re.compile(r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)

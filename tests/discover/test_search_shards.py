@@ -163,3 +163,25 @@ def test_pages_at_post_like_paths_are_not_taken_for_posts(tmp_path):
     posts = {str(p.relative_to(output)) for p in output.glob("20[0-9][0-9]/*/*/index.html")} \
         - set(strangers)
     assert indexed == posts and not indexed & set(strangers)
+
+
+def test_a_publish_build_in_shards_finds_its_minified_post_pages(tmp_path):
+    """publishconf minifies the pages (the filter attribute loses its quotes)
+    before they are indexed: a site of several shards still publishes."""
+    import os
+    import subprocess
+    import sys
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    env = {**os.environ, "SITEURL": "https://blog.example.com", "FORMS_URL": "https://forms.example.com",
+           "NEWSLETTER_CAMPAIGNS": "off", "NEWSLETTER_ISSUES_FILE": str(tmp_path / "issues.json")}
+    result = subprocess.run([sys.executable, "-m", "tools.build", "publishconf.py", "--content", str(content),
+                             "--output", str(tmp_path / "out"), "-e", "SEARCH_SHARD_PAGES=2",
+                             f"CACHE_PATH={json.dumps(str(tmp_path / 'cache'))}"],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    page = next((tmp_path / "out").glob("20*/*/*/index.html")).read_text(encoding="utf-8")
+    assert "data-pagefind-filter=kind:post" in page  # minified, as it was indexed
+    listing = json.loads((tmp_path / "out" / "pagefind" / "shards.json").read_text())
+    assert len(listing["bundles"]) > 1

@@ -4,19 +4,9 @@ for tests that do what a visitor does."""
 import contextlib
 import functools
 import http.server
-import os
 import threading
 
-# Debian's Chromium by default; CI on other systems points CHROME_PATH elsewhere.
-CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps trying to reach
-# Google's services, which this closed network refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+from tools.browser import CHROMIUM, CHROMIUM_ARGS, launch  # noqa: F401 - the tests' one launcher
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -26,6 +27,19 @@ SEED = "sales-and-marketing-sibling-rivalry"
 def status(url):
     with urllib.request.urlopen(url + "/__preview/status", timeout=5) as response:
         return json.load(response)
+
+
+def _fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode()
+    except urllib.error.HTTPError:
+        return ""
+
+
+def settled(url, timeout=120):
+    """Until no build runs or waits: a tab opened now is not reloaded under the test."""
+    wait_for(lambda: not status(url)["building"], timeout)
 
 
 def wait_for(predicate, timeout=20.0):
@@ -117,15 +131,40 @@ def test_a_broken_post_shows_an_error_page_naming_file_and_field(preview, browse
                                timeout=20000)
         report = page.locator("pre").inner_text()
         assert f"{SEED}.md" in report and "Date" in report and "someday soon" in report
-        # Every page says so, not just the broken one: nothing stale is served.
+        # Only that page: the rest of the site answers as it is, with a note
+        # naming the broken file, so the writer keeps working on it.
         other = browser.new_page()
         response = other.goto(preview["url"] + "/")
-        assert response.status == 500 and "build failed" in other.content()
+        assert response.status == 200 and "build failed" not in other.locator("h1").first.inner_text()
+        assert f"{SEED}.md" in other.locator("#preview-problems").inner_text()
+        assert "this page is fine" in other.locator("#preview-problems summary").inner_text()
         other.close()
     finally:
         post.write_text(original, encoding="utf-8")
     page.wait_for_function("document.querySelector('h1').textContent.includes('Sibling Rivalry')",
                            timeout=20000)
+    page.close()
+
+
+def test_a_broken_link_in_the_text_shows_on_its_page_at_once(preview, browser):
+    """An edit of the text alone (the front matter as it was) is checked as a
+    full build checks it: a broken {filename} link shows on the post's page."""
+    settled(preview["url"])
+    page = browser.new_page()
+    page.goto(article_url(preview))
+    post = preview["content"] / "posts" / f"{SEED}.md"
+    original = post.read_text(encoding="utf-8")
+    try:
+        post.write_text(original + "\nSee [the plan]({filename}/posts/no-such-post.md).\n", encoding="utf-8")
+        page.wait_for_function("document.body.innerText.includes('build failed')", timeout=30000)
+        report = page.locator("pre").inner_text()
+        assert f"{SEED}.md" in report and "no-such-post.md" in report
+    finally:
+        post.write_text(original, encoding="utf-8")
+    page.wait_for_function("document.querySelector('h1').textContent.includes('Sibling Rivalry')",
+                           timeout=30000)
+    # Putting the text back was read as an edit of the text: one file read, one page rendered.
+    assert status(preview["url"])["render"]["way"] == "text"
     page.close()
 
 
@@ -143,6 +182,7 @@ def test_drafts_and_scheduled_posts_are_listed_in_preview(preview, browser):
 
 
 def test_forms_work_on_the_same_origin(preview, browser):
+    settled(preview["url"])
     page = browser.new_page()
     page.goto(preview["url"] + "/newsletter/")
     form = page.locator("main form.signup-form")
@@ -152,7 +192,7 @@ def test_forms_work_on_the_same_origin(preview, browser):
     form.locator("button[type=submit]").click()
     # "Sending…" shows at once; wait for the answer itself.
     page.wait_for_function("document.querySelector('main .form-status.is-ok, main .form-status.is-bad')")
-    assert "is-ok" in form.locator(".form-status").get_attribute("class")
+    assert "is-ok" in form.locator(".form-status").get_attribute("class"), form.locator(".form-status").inner_text()
     import sqlite3
     with sqlite3.connect(preview["root"] / "forms.sqlite3") as db:
         emails = [row[0] for row in db.execute("select email from signups")]
@@ -196,7 +236,9 @@ def test_advice_shows_over_the_page_and_the_site_still_builds(preview, browser):
 
 
 def test_comments_work_in_preview(preview, browser):
-    """A comment posted in the preview, approved with make comments, shows after the next rebuild."""
+    """A comment posted in the preview and approved with make comments shows
+    by itself: the approval rebuilds the site, and the open tab reloads."""
+    settled(preview["url"])
     page = browser.new_page()
     page.goto(preview["url"] + "/2026/03/sales-and-marketing-sibling-rivalry/")
     form = page.locator("#comments form")
@@ -213,8 +255,59 @@ def test_comments_work_in_preview(preview, browser):
     approved = subprocess.run([sys.executable, "-m", "forms.comments", "approve", str(comment_id)],
                               cwd=ROOT, env=env, capture_output=True, text=True)
     assert approved.returncode == 0, approved.stderr
-    # The next rebuild (a save) renders it from the preview's own outbox.
-    post = preview["content"] / "posts" / "sales-and-marketing-sibling-rivalry.md"
-    post.write_text(post.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    page.wait_for_function(f"document.getElementById('comment-{comment_id}')", timeout=30000)
+    page.wait_for_function(f"document.getElementById('comment-{comment_id}')", timeout=60000)
     page.close()
+
+
+def test_the_pages_name_the_preview_s_own_port(preview, browser):
+    """Canonical URLs, share links and the email previews' images use the
+    preview's address, whatever PORT it was given."""
+    page = browser.new_page()
+    page.goto(article_url(preview))
+    canonical = page.locator("link[rel=canonical]").get_attribute("href")
+    assert canonical.startswith(preview["url"] + "/"), canonical
+    shares = page.eval_on_selector_all("a[href*='share'], a[href^='mailto:']", "as => as.map(a => a.href)")
+    assert shares and not any("127.0.0.1:8000" in href for href in shares)
+    page.goto(preview["url"] + f"/newsletter/preview/{SEED}/")
+    images = page.eval_on_selector_all("img", "is => is.map(i => [i.src, i.naturalWidth])")
+    assert images and all(src.startswith(preview["url"]) and width > 0 for src, width in images), images
+    page.close()
+
+
+def test_a_broken_draft_shows_its_error_on_its_own_page_only(preview, browser):
+    draft = preview["content"] / "posts" / "zz-draft.md"
+    draft.write_text("Title: A draft in the works\nDate: 2026-01-06 10:00\nStatus: draft\n"
+                     "Category: Strategy\n\nFirst lines.\n", encoding="utf-8")
+    page = browser.new_page()
+    try:
+        wait_for(lambda: "First lines" in _fetch(preview["url"] + "/drafts/a-draft-in-the-works/"), timeout=60)
+        page.goto(preview["url"] + "/drafts/a-draft-in-the-works/")
+        draft.write_text(draft.read_text(encoding="utf-8").replace("Date: 2026-01-06 10:00", "Date: tomorrow-ish"),
+                         encoding="utf-8")
+        page.wait_for_function("document.body.innerText.includes('build failed')", timeout=60000)
+        assert "zz-draft.md" in page.locator("pre").inner_text()
+        for path in ("/", "/archives/", "/drafts/", "/about/"):
+            assert urllib.request.urlopen(preview["url"] + path).status == 200, path
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(preview["url"] + "/drafts/a-draft-in-the-works/")
+        assert error.value.code == 500
+    finally:
+        draft.unlink()
+        page.close()
+
+
+def test_a_failing_search_index_is_shown_not_served_as_500s(tmp_path):
+    """Pagefind failing (here: an argument it does not know) is one output's
+    failure: every page still answers, with a note naming the problem."""
+    from tools.bench.writer_loop import Preview
+
+    content = tmp_path / "content"
+    shutil.copytree(os.path.join(ROOT, "content"), content)
+    env = {"PREVIEW_EXTRA_SETTINGS": 'SEARCH_PAGEFIND_ARGS=["--no-such-option"]'}
+    with Preview(content, tmp_path, env=env) as preview:
+        state = preview.settled()
+        assert not state["ok"] and "Pagefind failed" in state["problems"]
+        for path in ("/", "/about/", "/search/", "/archives/"):
+            assert preview.answer(path) == 200, path
+        page = _fetch(preview.url + "/")
+        assert 'id="preview-problems"' in page and "Pagefind failed" in page

@@ -5,8 +5,11 @@
                   <= 20 member-batch calls)
   related_posts   the related-posts computation on 5,000 posts, 3 tags each and with 50-tag
                   posts (grows with the posts sharing tags, not 2^tags)
-  build_speed     our build against vanilla Pelican, cold and warm, 1,000 and 5,000 posts,
-                  and the preview's save-to-page time (targets: ratio <= 1.0, < 1 s)
+  build_speed     our build against vanilla Pelican, cold and warm, 1,000 and 5,000 posts
+                  (target: ratio <= 1.0)
+  writer_loop     the live preview in Chromium, save to visible in the open tab, p50 and
+                  p95 per kind of edit, 1,000 and 10,000 posts with covers (target: p95
+                  <= 0.5 s at 1,000)
   build_lean      our site as it is against vanilla kept lean (notmyidea, Atom feeds only,
                   pagination 10), cold and warm, with peak memory, median of 5 (issue 16:
                   cold <= 0.8x, warm <= 0.5x, memory <= 2x)
@@ -29,6 +32,7 @@ BENCHES = {
     "related_posts": ["-m", "tools.bench.related_posts", "5000", "--no-build"],
     "build_speed": ["-m", "tools.bench.build_speed"],
     "build_lean": ["-m", "tools.bench.build_speed", "--lean"],
+    "writer_loop": ["-m", "tools.bench.writer_loop"],
     "images": ["-m", "tools.bench.images"],
     "lighthouse": ["-m", "tools.bench.lighthouse"],
 }

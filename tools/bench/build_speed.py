@@ -7,8 +7,7 @@ so the machine's noise hits both sides alike:
 and reports ours / vanilla as a ratio (below 1.0 means we are faster).
 Both sides run with the content cache written, so the warm builds can use it.
 
-It also times the writer's loop: the live preview (`tools.serve`) running on
-the 1,000-post corpus, from saving a post to its rebuilt page on disk.
+The writer's loop (the live preview, save to visible) is writer_loop.py's.
 
 --lean runs issue 16's comparison instead: vanilla kept lean (notmyidea,
 Atom feeds for all posts and per category, pagination 10, nothing else:
@@ -34,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from tools.bench.corpus import generate
@@ -168,68 +166,10 @@ def print_lean(sizes, repeat, workdir, shards=None):
                       flush=True)
 
 
-def preview_edit_latency(workdir, repeat):
-    """Seconds from saving a post to its page being rewritten, in the live preview."""
-    content = generate(1000, workdir / "corpus-preview")
-    output = workdir / "out-preview"
-    port = 8790
-    env = {**os.environ, "SITEURL": "", "FORMS_DB": str(workdir / "forms.sqlite3"),
-           "FORMS_WORKER": "0", "PREVIEW_EXTRA_SETTINGS": "CATEGORIES=[]"}
-    server = subprocess.Popen([PYTHON, "-m", "tools.serve", "--port", str(port), "--content",
-                               str(content), "--output", str(output)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        generation = _wait_generation(port, 1, timeout=300)
-        page = output / "2015" / "01" / "generated-post-7" / "index.html"
-        post = content / "posts" / "generated-post-7.md"
-        latencies = []
-        for attempt in range(repeat):
-            marker = f"Preview edit {attempt} {time.time()}"
-            before = page.stat().st_mtime_ns
-            started = time.perf_counter()
-            post.write_text(post.read_text() + f"\n{marker}\n")
-            while marker not in _read(page):
-                if time.perf_counter() - started > 60:
-                    raise SystemExit("preview never rewrote the page")
-                time.sleep(0.005)
-            latencies.append(time.perf_counter() - started)
-            generation = _wait_generation(port, generation + 1, timeout=120)
-            assert page.stat().st_mtime_ns != before
-            time.sleep(1.0)  # a writer reads the page before saving again
-        return statistics.median(latencies), latencies
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
-def _read(path):
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
-
-
-def _wait_generation(port, at_least, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/__preview/status", timeout=2) as r:
-                state = json.load(r)
-            if state["generation"] >= at_least:
-                if not state["ok"]:
-                    raise SystemExit(f"preview build failed: {state['problems']}")
-                return state["generation"]
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit("preview did not finish building")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--repeat", type=int, default=None, help="default 3, or 5 with --lean")
-    parser.add_argument("--no-preview", action="store_true")
     parser.add_argument("--lean", action="store_true", help="issue 16's lean-vanilla comparison")
     parser.add_argument("--search-shards", type=int, metavar="PAGES",
                         help="with --lean, also ours with SEARCH_SHARD_PAGES=PAGES")
@@ -247,10 +187,6 @@ def main(argv=None):
             for kind in ("cold", "warm"):
                 mine, theirs = figures["ours"][kind], figures["vanilla"][kind]
                 print(f"| {size:,} | {kind} | {mine:.2f} | {theirs:.2f} | {mine / theirs:.2f} |", flush=True)
-        if not args.no_preview:
-            median, all_runs = preview_edit_latency(workdir, args.repeat + 2)
-            runs = ", ".join(f"{t:.2f}" for t in all_runs)
-            print(f"\nPreview, 1,000 posts: save → rebuilt page on disk, median {median:.2f} s ({runs})")
 
 
 if __name__ == "__main__":

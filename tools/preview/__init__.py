@@ -1,12 +1,16 @@
 """The writer's live preview: `make serve`.
 
-One process on http://127.0.0.1:8000 that
-  - builds the site (with drafts and scheduled posts visible),
-  - rebuilds when anything in content/, theme/, plugins/ or the settings changes,
-  - reloads the open browser tab after each build (a few lines of injected
-    JavaScript listening on /__preview/events),
-  - shows a build failure as an error page in the browser, naming the file
-    and field, until the next good build (the last good page is never served
-    as if nothing had happened),
+One process on http://127.0.0.1:8000 (tools/serve.py) that
+  - builds the site, drafts and scheduled posts visible, into cache/preview/
+    (builder.py runs the builds, in build processes of hot.py's);
+  - on a save of a post or page, renders that file's page at once from the
+    build it keeps in memory (fast_render.py), then builds the whole site in
+    the background; a change to the theme, plugins or settings, or to the
+    approved comments in its outbox, gets a full build (watcher.py);
+  - reloads an open tab when the page it shows has changed, and no other
+    (pages.py: each page carries its version, the event stream compares);
+  - shows each build problem on the page of the file it names, and a note of
+    them over every other page (problems.py); a problem of no one file
+    shows on every page;
   - serves the forms service at /api on the same origin, with its SQLite outbox.
 """
