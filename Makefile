@@ -11,7 +11,7 @@ FORMS_PORT ?= 8001
 PORT       ?= 8000
 export SITEURL
 
-.PHONY: html publish serve forms sync outbox person comments newsletter test bench clean newpost import-wordpress
+.PHONY: html publish serve forms sync outbox person comments newsletter test bench clean newpost import-wordpress screenshots
 
 $(READY): requirements.txt forms/requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ test: $(READY) node_modules/.package-lock.json
 
 bench: $(READY)
 	$(BIN)/python -m tools.bench
+
+# The README's screenshots (docs/screenshots/): home, article, search, newsletter;
+# 375 and 1280 px; light and dark. Run after changing the theme, commit the PNGs.
+screenshots: $(READY)
+	$(BIN)/python -m tools.screenshots
 
 newpost: $(READY)
 	$(BIN)/python -m tools.newpost "$(TITLE)"

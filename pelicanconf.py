@@ -123,10 +123,13 @@ TOC_MIN_HEADINGS = 0  # 0: a table of contents only on posts with `Toc: on`
 SEARCH_ENABLED = os.environ.get("SEARCH_ENABLED", "1") not in ("0", "false", "off", "no")
 
 # --- Forms (see the README's forms section) --------------------------------
-# The forms service's public base URL, baked into the pages. Empty means
-# zero-server mode: signups go to Mailchimp's hosted form, contact messages to
-# CONTACT_FORM_ACTION or an email link.
+# The forms service's public base URL, baked into the pages. Empty in
+# development: the forms post to this site's own /api, which `make serve`
+# serves (FORMS_SAME_ORIGIN). Empty in a publish build means zero-server mode:
+# signups go to Mailchimp's hosted form (or no signup form is shown), contact
+# messages to CONTACT_FORM_ACTION or an email link.
 FORMS_URL = os.environ.get("FORMS_URL", "").rstrip("/")
+FORMS_SAME_ORIGIN = True
 NEWSLETTER_CONSENT_TEXT = "Yes, send me the Northwind Notes newsletter. I can unsubscribe at any time."
 NEWSLETTER_CONSENT_REQUIRED = os.environ.get("SUBSCRIBE_CONSENT_REQUIRED", "1") not in ("0", "false", "off", "no")
 NEWSLETTER_DOUBLE_OPTIN = os.environ.get("MAILCHIMP_DOUBLE_OPTIN", "1") not in ("0", "false", "off", "no")

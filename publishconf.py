@@ -23,6 +23,9 @@ DELETE_OUTPUT_DIRECTORY = True
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
 NEWSLETTER_SYNC_ON_PUBLISH = True
+# No FORMS_URL here means no forms service: zero-server mode, never this
+# static host's own /api.
+FORMS_SAME_ORIGIN = False
 # Newsletter issues: rendered for `make newsletter`, sent at the end of the
 # build when NEWSLETTER_CAMPAIGNS is not off; no preview pages in production.
 NEWSLETTER_SEND_ON_PUBLISH = True

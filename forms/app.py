@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from . import error_page
 from .comments.endpoints import routes as comment_routes
 from .db import DB_ERRORS
 from .outbox import Outbox
@@ -303,6 +304,9 @@ def error_response(
             status_code=status,
             headers=headers,
         )
+    page = error_page.page_response(request, form, status, errors, headers)
+    if page is not None:  # the site's error page, the form refilled, every problem named
+        return page
     code = errors[min(errors, key=lambda f: FIELD_ORDER.index(f) if f in FIELD_ORDER else 99)]
     query = urlencode({"form": form, "error": code})
     response = _redirect(service, f"{ERROR_PAGE}?{query}#{code}")
@@ -329,7 +333,7 @@ async def handle(request: Request, form: str, accept, thanks) -> Response:
         wait = await service.rate_wait(ip)
         if wait:
             raise Rejected(429, "form", "rate-limited", {"Retry-After": str(int(wait))})
-        fields = await service.read_fields(request)
+        fields = request.state.fields = await service.read_fields(request)
         if is_bot(fields):
             # Looks exactly like success, stores nothing.
             return success_response(service, request, form, thanks(service.settings))

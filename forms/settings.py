@@ -106,6 +106,7 @@ class Settings:
     comments_moderators: tuple[str, ...] = ()
     comments_moderation: str = "all"  # all | first | none
     comments_posts: str = ""  # URL or path of the build's comments-posts.json
+    error_page: str = ""  # URL or path of the built /form-error/ page (forms/error_page.py)
     comments_rebuild_hook: str = field(default="", repr=False)  # may embed a token
     comments_from: str = ""
     comments_link_days: int = 7
@@ -178,6 +179,7 @@ class Settings:
             ),
             comments_moderation=_choice(env, "COMMENTS_MODERATION", ("all", "first", "none")),
             comments_posts=_str(env, "COMMENTS_POSTS"),
+            error_page=_str(env, "FORMS_ERROR_PAGE"),
             comments_rebuild_hook=_str(env, "COMMENTS_REBUILD_HOOK"),
             comments_from=_str(env, "COMMENTS_FROM"),
             comments_link_days=_int(env, "COMMENTS_LINK_DAYS", 7),

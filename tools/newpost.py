@@ -26,6 +26,8 @@ Optional front matter keys (add them above the blank line if you need them):
   Image_alt: What the cover shows   alt text of the cover image
   Image_caption: Photo credit       caption under the cover image
   Share: off                        hide the share buttons
+The newsletter signup form follows the post by itself; a [signup] line of
+its own in the text puts it there instead (one form per page).
 Fill in Category, Tags and Summary, then set Status: published when it is ready."""
 
 BODY_SKELETON = """\
@@ -40,8 +42,6 @@ Make your first point here.
 ## Wrapping up
 
 Close with a call to action: what should the reader do next?
-
-[signup]
 """
 
 

@@ -106,7 +106,7 @@ async def post_comment(request: Request) -> Response:
         wait = await service.rate_wait(ip)
         if wait:
             raise Rejected(429, "form", "rate-limited", {"Retry-After": str(int(wait))})
-        fields = await service.read_fields(request)
+        fields = request.state.fields = await service.read_fields(request)
         form_post = fields.get("post") if isinstance(fields.get("post"), str) else ""
         if is_bot(fields):
             return _accepted(request, service, form_post or "/", "pending", None)

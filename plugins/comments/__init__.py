@@ -8,7 +8,8 @@ fails the build, so a deploy never silently drops every comment.
 
 Adds to every article:
   comments_shown   the comments section is on the page (COMMENTS_ENABLED, no `Comments: off`)
-  comments_open    the form is on the page (also needs FORMS_URL: zero-server mode shows none)
+  comments_open    the form is on the page (also needs a forms service: zero-server mode,
+                   FORMS_ZERO_SERVER from plugins/newsletter, shows none)
   comment_tree     [{"c": comment, "children": [...]}], replies nested two levels deep;
                    deeper replies are flattened under their level-2 ancestor
   comment_list     every comment, oldest first (the form's "In reply to" choices)
@@ -66,13 +67,13 @@ def _attach(generator):
     elif settings.get("COMMENTS_ENABLED"):
         log.warning("comments: COMMENTS_SOURCE is not set, so no comments are rendered",
                     extra={"advisory": True})  # tools.build prints it; never fatal
-    forms_url = settings.get("FORMS_URL", "")
+    forms_taken = not settings.get("FORMS_ZERO_SERVER", not settings.get("FORMS_URL"))
     tz = generator.settings.get("TIMEZONE")
     for article in list(generator.articles) + list(getattr(generator, "drafts", [])):
         off = str(article.metadata.get("comments", "on")).strip().lower() in OFF
         shown = bool(settings.get("COMMENTS_ENABLED")) and not off
         article.comments_shown = shown
-        article.comments_open = shown and bool(forms_url)
+        article.comments_open = shown and forms_taken
         article.comment_path = "/" + article.url
         found = by_post.get(article.comment_path, []) if shown else []
         tree, flat = build_tree(found, settings.get("COMMENTS_MAX_DEPTH", 2), tz)

@@ -21,7 +21,7 @@ KNOWN_KEYS = {
     "share": "Share", "comments": "Comments", "toc": "Toc", "related": "Related", "lang": "Lang",
     "translation": "Translation", "template": "Template", "save_as": "Save_as",
     "url": "URL", "description": "Description",
-    "newsletter": "Newsletter", "newsletter_subject": "Newsletter_subject",
+    "newsletter": "Newsletter", "newsletter_subject": "Newsletter_subject", "signup": "Signup",
     # Other Pelican blogs (fullstackpython.com) write `newsletters: False`: same meaning.
     "newsletters": "Newsletters",
 }

@@ -4,7 +4,7 @@ Python-Markdown's toc extension (MARKDOWN in pelicanconf.py, permalink off)
 gives every heading an id. This plugin then, for each article and page:
 
 - adds after the text of every h2-h6 with an id a link to it,
-  <a class="heading-anchor" href="#id" aria-label="Link to this section: ...">#</a>,
+  <a class="heading-anchor" href="#id" aria-label="Link to this section: ..." data-pagefind-ignore>#</a>,
   a keyboard-reachable "#" that CSS shows on hover and focus;
 - builds a table of contents from the h2 and h3 headings, rendered by
   partials/toc.html as <nav aria-label="Table of contents"> before the text.
@@ -52,7 +52,8 @@ def process(body, anchors=True):
         if not anchors:
             return match.group(0)
         label = html.escape(f"Link to this section: {text}", quote=True)
-        link = f'<a class="heading-anchor" href="#{ident}" aria-label="{label}">#</a>'
+        # data-pagefind-ignore: the "#" is no word of the text, so search excerpts leave it out.
+        link = f'<a class="heading-anchor" href="#{ident}" aria-label="{label}" data-pagefind-ignore>#</a>'
         return f'<h{level}{before}id="{ident}"{after}>{inner} {link}</h{level}>'
 
     return HEADING.sub(replace, body), found

@@ -44,14 +44,15 @@ class Stack:
         self.browser, self.smtp, self.content = browser, handler, content
         self.client = Client(forms.url)
 
-    def build(self, comments_source=True, forms_url=None, output=None):
+    def build(self, comments_source=True, forms_url=None, output=None, extra=()):
+        """The development build; `extra`: KEY=JSON setting overrides (tools.build -e)."""
         env = {**os.environ, "SITEURL": "", "FORMS_URL": self.forms.url if forms_url is None else forms_url}
         env.pop("COMMENTS_SOURCE", None)
         if comments_source:
             env["COMMENTS_SOURCE"] = str(self.db) if comments_source is True else comments_source
         result = subprocess.run(
             [sys.executable, "-m", "tools.build", "pelicanconf.py", "--content", str(self.content),
-             "--output", str(output or self.root / "site")],
+             "--output", str(output or self.root / "site"), *(["-e", *extra] if extra else [])],
             cwd=ROOT, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
         return result

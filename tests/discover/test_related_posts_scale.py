@@ -3,6 +3,7 @@ not with 2^tags: a WordPress import had a post with 45 tags, and indexing
 every subset of a post's tags took minutes."""
 
 import random
+import resource
 import shutil
 import sys
 import time
@@ -55,22 +56,27 @@ def test_order_matches_the_spelled_out_ranking_with_many_tags():
 
 def test_posts_with_fifty_tags_cost_little():
     posts = corpus(2000, seed=11)
-    started = time.perf_counter()
+    # CPU time, not wall-clock time: the same on a machine busy on every core.
+    started = time.process_time()
     related_posts.compute_related(posts, posts, 3)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert all(len(p.related_posts) == 3 for p in posts if len(p.tags) == 50)
 
 
-def test_a_post_with_fifty_tags_builds_in_under_five_seconds(tmp_path):
+def test_a_post_with_fifty_tags_builds_in_seconds_of_cpu(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     tags = ", ".join(f"topic {n}" for n in range(50))
     (content / "posts" / "fifty-tags.md").write_text(
         f"Title: Fifty tags\nDate: 2026-01-05 10:00\nCategory: Strategy\nTags: {tags}\n\nBody.\n",
         encoding="utf-8")
-    started = time.perf_counter()
+    # The build's CPU time (its processes and their workers), not wall-clock time,
+    # which a machine busy on every core stretches several times over. An
+    # exponential blow-up in the tags would take minutes either way.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = run_build("pelicanconf.py", tmp_path / "out", content=content, siteurl="")
-    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     assert result.returncode == 0, result.stderr
-    assert elapsed < 5, f"the build took {elapsed:.1f} s"
+    assert cpu < 10, f"the build took {cpu:.1f} s of CPU"
     assert len(list((tmp_path / "out" / "tag").glob("topic-*/index.html"))) == 50

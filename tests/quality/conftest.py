@@ -43,7 +43,8 @@ def forms_server(tmp_path_factory, site_url):
         yield None
         return
     tmp = tmp_path_factory.mktemp("forms")
-    env = base_env(tmp / "outbox.sqlite3", FORMS_ALLOWED_ORIGINS=site_url, SITEURL=site_url)
+    env = base_env(tmp / "outbox.sqlite3", FORMS_ALLOWED_ORIGINS=site_url, SITEURL=site_url,
+                   FORMS_ERROR_PAGE=site_url + "/form-error/")
     server = FormsServer(env, tmp / "forms.log")
     server.start()
     try:

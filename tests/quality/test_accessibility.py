@@ -1,7 +1,9 @@
 """Gate: axe-core in headless Chromium finds 0 WCAG 2.0/2.1 A and AA
-violations on the key pages, in light and dark mode; both forms can be
-reached, filled and submitted with the keyboard alone (against the real forms
-service on loopback)."""
+violations (colour contrast included) on every page type, in light and dark
+mode, at 375 and 1280 px: also the search page with its results shown, the
+forms showing their errors in place (JavaScript) and the error page the forms
+service answers a plain post with. Both forms can be reached, filled and
+submitted with the keyboard alone (against the real forms service on loopback)."""
 
 import pytest
 
@@ -30,11 +32,15 @@ def _path_for(name, article_path, tag_path, site_dir):
             "contact": "/contact/", "newsletter": "/newsletter/"}[name]
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+VIEWS = [(width, scheme) for width in (375, 1280) for scheme in ("light", "dark")]
+
+
+@pytest.mark.parametrize("width, scheme", VIEWS)
 @pytest.mark.parametrize("name", PAGES)
-def test_axe_finds_no_violations(browser, server, node_tools, site_dir, article_path, tag_path, name, scheme):
+def test_axe_finds_no_violations(browser, server, node_tools, site_dir, article_path, tag_path, name,
+                                 width, scheme):
     path = _path_for(name, article_path, tag_path, site_dir)
-    context = browser.new_context(color_scheme=scheme)
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800})
     try:
         page = context.new_page()
         response = page.goto(server.url + path, wait_until="load")
@@ -42,7 +48,54 @@ def test_axe_finds_no_violations(browser, server, node_tools, site_dir, article_
         violations = run_axe(page)
     finally:
         context.close()
-    assert violations == [], f"{path} ({scheme}): {violations}"
+    assert violations == [], f"{path} ({width} px, {scheme}): {violations}"
+
+
+def _search_results(page, server):
+    page.goto(server.url + "/search/?q=email")
+    page.locator(".pagefind-ui__result-excerpt").first.wait_for(timeout=15000)
+    page.wait_for_timeout(300)
+
+
+def _errors_in_place(form, fill):
+    def show(page, server):
+        page.goto(server.url + ("/newsletter/" if form == "signup" else "/contact/"))
+        selector = f"main form.{form}-form"
+        fill(page.locator(selector))
+        page.locator(f"{selector} button:not([type=button])").click()
+        page.locator(f"{selector} .field-error:not([hidden])").first.wait_for(timeout=10000)
+    return show
+
+
+def _error_page(page, server):
+    """The page a plain post gets: the form sent natively (form.submit() skips forms.js)."""
+    page.goto(server.url + "/newsletter/")
+    page.locator("main form.signup-form input[name=email]").fill("not-an-address")
+    with page.expect_navigation():
+        page.evaluate("document.querySelector('main form.signup-form').submit()")
+    page.locator(".error-summary").wait_for()
+
+
+STATES = {
+    "search-results": _search_results,
+    "signup-errors": _errors_in_place("signup", lambda f: f.locator("input[name=email]").fill("nope")),
+    "contact-errors": _errors_in_place("contact", lambda f: f.locator("input[name=email]").fill("nope")),
+    "form-error-page": _error_page,
+}
+
+
+@pytest.mark.parametrize("width, scheme", VIEWS)
+@pytest.mark.parametrize("state", sorted(STATES))
+def test_axe_finds_no_violations_in_what_a_visitor_brings_up(browser, server, forms_server, node_tools,
+                                                            state, width, scheme):
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        STATES[state](page, server)
+        violations = run_axe(page)
+    finally:
+        context.close()
+    assert violations == [], f"{state} ({width} px, {scheme}): {violations}"
 
 
 LOW_CONTRAST = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title></head>

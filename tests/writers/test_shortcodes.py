@@ -35,9 +35,10 @@ Inline `[contact]` stays code, and so does [signup] inside a sentence.
 """
 
 
-def build(content, output, forms_url="http://127.0.0.1:8001"):
-    env = {**os.environ, "SITEURL": "", "FORMS_URL": forms_url}
-    return subprocess.run([sys.executable, "-m", "tools.build", "pelicanconf.py",
+def build(content, output, forms_url="http://127.0.0.1:8001", settings="pelicanconf.py"):
+    siteurl = "" if settings == "pelicanconf.py" else "https://blog.example.test"
+    env = {**os.environ, "SITEURL": siteurl, "FORMS_URL": forms_url}
+    return subprocess.run([sys.executable, "-m", "tools.build", settings,
                            "--content", str(content), "--output", str(output)],
                           cwd=ROOT, env=env, capture_output=True, text=True)
 
@@ -63,7 +64,11 @@ def test_shortcodes_render_the_forms_where_written(page):
     prose = page.select_one(".prose")
     signups = prose.select("form.signup-form")
     contacts = prose.select("form.contact-form")
-    assert len(signups) == 2 and len(contacts) == 1
+    # One signup form per page: the second [signup] links to the first, and
+    # the article's default signup box is left out.
+    assert len(signups) == 1 and len(contacts) == 1
+    assert prose.select_one(".signup-again a")["href"] == "#" + signups[0]["id"]
+    assert len(page.select("form.signup-form")) == 1
     assert signups[0].select_one(".form-title").get_text() == "Sign up below to receive email updates!"
     assert signups[0]["action"] == "http://127.0.0.1:8001/api/subscribe"
     assert contacts[0]["action"] == "http://127.0.0.1:8001/api/contact"
@@ -87,7 +92,7 @@ def test_shortcodes_in_code_are_left_as_text(page):
 
 
 def test_zero_server_mode_renders_fallbacks(content, tmp_path):
-    result = build(content, tmp_path, forms_url="")
+    result = build(content, tmp_path, forms_url="", settings="publishconf.py")
     assert result.returncode == 0, result.stderr
     soup = BeautifulSoup((tmp_path / "2026" / "02" / "forms-inside-a-post" / "index.html").read_text(), "lxml")
     prose = soup.select_one(".prose")

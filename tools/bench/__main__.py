@@ -15,6 +15,8 @@
                   cold <= 0.8x, warm <= 0.5x, memory <= 2x)
   images          100 photo covers cold and warm against no photos; Lighthouse on the photo
                   article and the home page with ten photo covers (target: 100, <= 80 KB)
+  lighthouse      Lighthouse's performance score (median of 5) and timings on the home page,
+                  an article, the newsletter and the search page (timed, so not a test)
 
 `python -m tools.bench [name ...]` runs some of them.
 """
@@ -32,6 +34,7 @@ BENCHES = {
     "build_lean": ["-m", "tools.bench.build_speed", "--lean"],
     "writer_loop": ["-m", "tools.bench.writer_loop"],
     "images": ["-m", "tools.bench.images"],
+    "lighthouse": ["-m", "tools.bench.lighthouse"],
 }
 
 

@@ -13,7 +13,9 @@
     var ui = new PagefindUI({
       element: "#search", bundlePath: base + bundles[0],
       mergeIndex: bundles.slice(1).map(function (name) { return { bundlePath: base + name }; }),
-      showSubResults: false, showImages: false, resetStyles: false, autofocus: false
+      showSubResults: false, showImages: false, resetStyles: false,
+      // Arriving from the header's Search link, the box is ready to type in: one tap to search.
+      autofocus: !new URLSearchParams(location.search).get("q")
     });
     if (filter) ui.triggerFilters(filter);
     var query = new URLSearchParams(location.search).get("q");
@@ -32,5 +34,5 @@
   fetch(base + "shards.json")
     .then(function (reply) { return reply.json(); })
     .then(function (listing) { start(listing.bundles, listing.filter); })
-    .catch(function () { start(["shard-0/"]); });
+    .catch(function () { start([""]); });  // one index, in Pagefind's standard place
 })();
