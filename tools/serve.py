@@ -40,8 +40,10 @@ def main(argv=None):
         os.environ.setdefault("COMMENTS_SOURCE", str(db_path))
         if os.path.isfile(db_path):  # a PostgreSQL outbox is not watched
             comments_database = db_path
-        # The posts that take comments, as this preview last built them.
+        # The posts that take comments, and the form-error page the service
+        # fills in for a no-JavaScript mistake, as this preview last built them.
         os.environ.setdefault("COMMENTS_POSTS", os.path.join(args.output, "comments-posts.json"))
+        os.environ.setdefault("FORMS_ERROR_PAGE", os.path.join(args.output, "form-error", "index.html"))
         from forms.app import create_app as create_forms_app
         forms_app = create_forms_app()
     app = create_app(args.output, forms_app=forms_app, content=args.content,

@@ -26,9 +26,9 @@ index lacks are deleted. Pagefind names fragments by a hash of their
 content, so the other pages' fragments keep their files and mtimes.
 
 The search page is a direct template (theme/templates/search.html, written
-to SEARCH_SAVE_AS) using Pagefind's UI; js/search-box.js shows a search box
-in the header (partials/site_header.html) only when JavaScript runs, and
-without it the header links to the search page.
+to SEARCH_SAVE_AS) using Pagefind's UI, themed with the site's colours; the
+header (partials/site_header.html) has a plain GET search box that sends
+the query to that page.
 
 Settings:
   SEARCH_ENABLED    index and show search; default True. False skips the
